@@ -1,0 +1,2 @@
+export { blsEntryFilename } from './bls-entry-filename.js';
+export type { BlsNaming } from './bls-entry-filename.js';

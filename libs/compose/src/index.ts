@@ -1,0 +1,1 @@
+export { substituteVars } from './treefile-vars.js';

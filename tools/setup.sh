@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian 12 machine (run as root):
+# the real tools our differential tests use as oracles, then the npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The oracles: ostree (and its installed test suite with fixture repos), rpm/rpmbuild,
+# createrepo_c, dnf and libsolv's tools, compressors, cpio, grub-script-check, GLib's GVariant
+# through python3-gi, nginx for HTTP pulls, bubblewrap for scriptlets, GNU time for benchmarks.
+DEBIAN_PACKAGES=(
+  ostree ostree-tests
+  rpm createrepo-c dnf libsolv-tools
+  zstd xz-utils bzip2 cpio attr
+  grub-common
+  python3-gi gir1.2-glib-2.0
+  nginx bubblewrap gnupg
+  time
+)
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-fund --no-audit
