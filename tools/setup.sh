@@ -27,4 +27,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-fund --no-audit
+# `npm ci` cannot be used: this registry does not serve every platform package that @swc/core lists as
+# optional (darwin, win32…), so npm ci reports the lockfile "out of sync". `npm install` installs the
+# locked versions all the same.
+npm install --no-fund --no-audit
