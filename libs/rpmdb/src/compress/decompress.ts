@@ -1,0 +1,198 @@
+/**
+ * One streaming decompression interface for the whole package (rpm-md metadata files and RPM payloads).
+ *
+ * Every backend is driven through async iterables of bytes, so the caller controls memory: at most one input chunk
+ * and the output it produced are held at a time. Backends: gzip → node:zlib; zstd → node:zlib where the running Node
+ * has it (≥ 22.15), else `fzstd`; xz → `xz-decompress` (xz-embedded compiled to WebAssembly); bzip2 →
+ * `unbzip2-stream`. See the package README for why these were chosen.
+ */
+import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { CorruptError, UnsupportedError, AbortedError, isTsostreeError } from '@tsostree/errors';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import xzDecompress from 'xz-decompress';
+import unbzip2Stream from 'unbzip2-stream';
+
+export type Compression = 'none' | 'gzip' | 'xz' | 'zstd' | 'bzip2';
+
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'xz', 'zstd', 'bzip2'];
+
+export interface DecompressOptions {
+  /** Fail with `CorruptError` once the output grows past this many bytes (decompression-bomb guard). */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** Detects the compression of a stream from its first bytes (at least 6 are needed for xz). */
+export function detectCompression(head: Uint8Array): Compression {
+  const at = (i: number): number => head[i] ?? -1;
+  if (at(0) === 0x1f && at(1) === 0x8b) return 'gzip';
+  if (at(0) === 0xfd && at(1) === 0x37 && at(2) === 0x7a && at(3) === 0x58 && at(4) === 0x5a && at(5) === 0x00) {
+    return 'xz';
+  }
+  if (at(0) === 0x28 && at(1) === 0xb5 && at(2) === 0x2f && at(3) === 0xfd) return 'zstd';
+  if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68) return 'bzip2';
+  return 'none';
+}
+
+/** The compression a file name announces by its suffix (`.gz`, `.xz`, `.zst`/`.zstd`, `.bz2`), else `none`. */
+export function compressionFromName(name: string): Compression {
+  if (name.endsWith('.gz')) return 'gzip';
+  if (name.endsWith('.xz')) return 'xz';
+  if (name.endsWith('.zst') || name.endsWith('.zstd')) return 'zstd';
+  if (name.endsWith('.bz2')) return 'bzip2';
+  return 'none';
+}
+
+type ZstdStreamFactory = (() => zlib.Zlib & NodeJS.ReadWriteStream) | undefined;
+/** node:zlib's zstd, present from Node 22.15 / 23.8 on. */
+const nodeZstd: ZstdStreamFactory = (zlib as unknown as { createZstdDecompress?: ZstdStreamFactory })
+  .createZstdDecompress;
+
+/** Whether zstd runs through node:zlib (native) rather than the pure-JS fallback on this Node version. */
+export const zstdBackend: 'node:zlib' | 'fzstd' = nodeZstd ? 'node:zlib' : 'fzstd';
+
+/**
+ * Decompresses `source` as `kind`, yielding the decompressed bytes chunk by chunk. A truncated or corrupt stream
+ * fails with `CorruptError` (code `Corrupt`) naming the compression.
+ */
+export async function* decompress(
+  source: AsyncIterable<Uint8Array>,
+  kind: Compression,
+  options: DecompressOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const max = options.maxOutputBytes ?? Number.POSITIVE_INFINITY;
+  let total = 0;
+  const inner = backend(source, kind);
+  try {
+    for await (const chunk of inner) {
+      if (options.signal?.aborted) throw new AbortedError('decompression aborted', { cause: options.signal.reason });
+      if (chunk.length === 0) continue;
+      total += chunk.length;
+      if (total > max) {
+        throw new CorruptError(`${kind} stream decompresses to more than ${max} bytes`, {
+          data: { compression: kind, limit: max },
+        });
+      }
+      yield chunk;
+    }
+  } catch (error) {
+    if (isTsostreeError(error)) throw error;
+    throw new CorruptError(`corrupt ${kind} stream: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+      data: { compression: kind },
+    });
+  } finally {
+    await inner.return?.(undefined);
+  }
+}
+
+function backend(source: AsyncIterable<Uint8Array>, kind: Compression): AsyncGenerator<Uint8Array, void, undefined> {
+  switch (kind) {
+    case 'none':
+      return passThrough(source);
+    case 'gzip':
+      return throughNodeStream(source, zlib.createGunzip());
+    case 'zstd':
+      return nodeZstd ? throughNodeStream(source, nodeZstd()) : fzstd(source);
+    case 'xz':
+      return xz(source);
+    case 'bzip2':
+      return bzip2(source);
+    default:
+      throw new UnsupportedError(`unsupported compression ${String(kind)}`);
+  }
+}
+
+async function* passThrough(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  yield* source;
+}
+
+async function* throughNodeStream(
+  source: AsyncIterable<Uint8Array>,
+  transform: NodeJS.ReadWriteStream,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const input = Readable.from(source, { objectMode: false });
+  input.on('error', (error) => (transform as unknown as Readable).destroy(error));
+  const output = input.pipe(transform) as unknown as Readable;
+  try {
+    for await (const chunk of output) yield chunk as Uint8Array;
+  } finally {
+    input.destroy();
+    output.destroy();
+  }
+}
+
+async function* fzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  let out: Uint8Array[] = [];
+  const decoder = new ZstdDecompress((chunk: Uint8Array) => {
+    out.push(chunk);
+  });
+  let sawInput = false;
+  for await (const chunk of source) {
+    if (chunk.length === 0) continue;
+    sawInput = true;
+    decoder.push(chunk);
+    if (out.length > 0) {
+      const ready = out;
+      out = [];
+      yield* ready;
+    }
+  }
+  if (!sawInput) throw new CorruptError('empty zstd stream', { data: { compression: 'zstd' } });
+  decoder.push(new Uint8Array(0), true);
+  yield* out;
+}
+
+async function* xz(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  const iterator = source[Symbol.asyncIterator]();
+  let sawInput = false;
+  const input = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else {
+        if (next.value.length > 0) sawInput = true;
+        controller.enqueue(next.value);
+      }
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  const reader = (new xzDecompress.XzReadableStream(input) as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      yield next.value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (!sawInput) throw new CorruptError('empty xz stream', { data: { compression: 'xz' } });
+}
+
+async function* bzip2(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  const stream = unbzip2Stream();
+  let out: Uint8Array[] = [];
+  let failure: unknown;
+  stream.on('data', (chunk: Uint8Array) => out.push(chunk));
+  stream.on('error', (error: unknown) => {
+    failure ??= error;
+  });
+  let sawInput = false;
+  for await (const chunk of source) {
+    if (chunk.length === 0) continue;
+    sawInput = true;
+    stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    if (failure !== undefined) throw failure;
+    const ready = out;
+    out = [];
+    yield* ready;
+  }
+  if (!sawInput) throw new CorruptError('empty bzip2 stream', { data: { compression: 'bzip2' } });
+  stream.end();
+  if (failure !== undefined) throw failure;
+  yield* out;
+}

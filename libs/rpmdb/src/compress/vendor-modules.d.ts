@@ -1,0 +1,18 @@
+// Type declarations for the two untyped decompressors this package uses.
+declare module 'xz-decompress' {
+  const xzDecompress: {
+    XzReadableStream: new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+  };
+  export default xzDecompress;
+}
+
+declare module 'unbzip2-stream' {
+  interface Unbzip2Stream {
+    write(chunk: Uint8Array): boolean;
+    end(): void;
+    on(event: 'data', listener: (chunk: Uint8Array) => void): this;
+    on(event: 'error', listener: (error: unknown) => void): this;
+    on(event: 'end', listener: () => void): this;
+  }
+  export default function unbzip2Stream(): Unbzip2Stream;
+}
