@@ -25,3 +25,11 @@ export { lockRepo, withRepoLock } from './repo-lock.js';
 export type { LockMode, RepoLock, RepoLockOptions } from './repo-lock.js';
 export { nodeXattrs, noXattrs } from './xattrs.js';
 export type { Xattr, XattrPort } from './xattrs.js';
+
+// GVariant (normal form, GLib-compatible)
+export { parseType, tryParseType, isSignature, isObjectPath, GVARIANT_MAX_DEPTH } from './format/gvariant/type.js';
+export type { GVariantType, GVariantBasicCode } from './format/gvariant/type.js';
+export { Variant, vardict, vardictLookup, vardictGet, gvariantEqual } from './format/gvariant/value.js';
+export type { GVariantValue, VarDict } from './format/gvariant/value.js';
+export { serializeGVariant } from './format/gvariant/serialize.js';
+export { parseGVariant, isGVariantNormal, GVariantReader, gvariantOffsetSize } from './format/gvariant/parse.js';
