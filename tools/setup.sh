@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # through python3-gi, nginx for HTTP pulls, bubblewrap for scriptlets, GNU time for benchmarks.
 DEBIAN_PACKAGES=(
   ostree ostree-tests
-  rpm createrepo-c dnf libsolv-tools
+  rpm python3-rpm createrepo-c dnf libsolv-tools
   zstd xz-utils bzip2 cpio attr
   grub-common
   python3-gi gir1.2-glib-2.0

@@ -9,3 +9,66 @@ export {
   type Compression,
   type DecompressOptions,
 } from './compress/decompress.js';
+
+
+export { TAG, SIG_TAG, TagType, tagName, sigTagName, tagNumber } from './format/tags.js';
+export type { TagName, SigTagName } from './format/tags.js';
+export {
+  HEADER_MAGIC,
+  HEADER_MAX_DATA,
+  HEADER_MAX_ENTRIES,
+  REGION_TAGS,
+  parseHeader,
+  serializeHeader,
+  buildRegionHeader,
+  makeEntry,
+  headerString,
+  headerStrings,
+  headerNumber,
+  headerNumbers,
+  headerBytes,
+} from './format/header.js';
+export type { Header, HeaderEntry, TagValue, ParseHeaderOptions } from './format/header.js';
+export {
+  LEAD_SIZE,
+  LEAD_MAGIC,
+  parseLead,
+  serializeLead,
+  headerSizeAt,
+  signaturePadding,
+  packageBytesNeeded,
+  parsePackageHeaders,
+} from './format/package.js';
+export type { RpmLead, RpmPackageHeaders } from './format/package.js';
+export {
+  DepFlag,
+  FileFlag,
+  DIGEST_ALGOS,
+  DEPENDENCY_KINDS,
+  isSourcePackage,
+  packageNevra,
+  formatNevra,
+  packageDependencies,
+  senseComparison,
+  formatDependency,
+  fileDigestAlgo,
+  packageFiles,
+  hardlinkGroups,
+  packageScriptlets,
+  packageTriggers,
+  payloadInfo,
+  packageSummary,
+} from './format/package-info.js';
+export type {
+  Nevra,
+  DependencyKind,
+  Dependency,
+  RpmFileEntry,
+  ScriptletKind,
+  Scriptlet,
+  TriggerKind,
+  Trigger,
+  PayloadInfo,
+  PackageSummary,
+} from './format/package-info.js';
+export { readPackageHeaders, readPackageHeadersFrom } from './package-read.js';
