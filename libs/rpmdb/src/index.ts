@@ -10,7 +10,6 @@ export {
   type DecompressOptions,
 } from './compress/decompress.js';
 
-
 export { TAG, SIG_TAG, TagType, tagName, sigTagName, tagNumber } from './format/tags.js';
 export type { TagName, SigTagName } from './format/tags.js';
 export {
@@ -72,3 +71,23 @@ export type {
   PackageSummary,
 } from './format/package-info.js';
 export { readPackageHeaders, readPackageHeadersFrom } from './package-read.js';
+
+export {
+  localRepo,
+  parseFilelistsStream,
+  parseOtherStream,
+  parsePrimaryStream,
+  readFilelists,
+  readOther,
+  readPrimary,
+  readRepoMd,
+  repoData,
+  streamRepoData,
+  type ReadRepoOptions,
+  type RepoSource,
+  type RpmMdProgress,
+} from './repomd/repo-read.js';
+export { parseRepoMd } from './repomd/repomd-xml.js';
+export type { XmlLimits } from './repomd/xml-stream.js';
+export type { PackageLimits } from './repomd/primary-xml.js';
+export * from './repomd/types.js';
