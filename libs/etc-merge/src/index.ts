@@ -1,2 +1,13 @@
 export { formatConfigDiff } from './config-diff-format.js';
 export type { ConfigDiffEntry } from './config-diff-format.js';
+export { mergeEtc } from './etc-merge.js';
+export type { EtcMergeProgress, EtcMergeReport, MergeAction, MergeEntry, MergeEtcOptions } from './etc-merge.js';
+export { diffEtc, diffTrees } from './etc-diff.js';
+export type { DiffEtcOptions, DiffOptions, TreeDiff, TreeDiffItem } from './etc-diff.js';
+export { copyTree } from './tree-copy.js';
+export { kindOfMode, splitRelPath } from './fs-port.js';
+export type { EntryAttrs, EntryKind, EntryStat, FsPort, MkdirResult } from './fs-port.js';
+export { NodeFsPort } from './node-fs-port.js';
+export { OverlayFsPort } from './overlay-fs-port.js';
+export type { TreeRoot } from './tree-root.js';
+export { mergeText, type TextMergeResult } from './format/text-merge.js';

@@ -1,0 +1,297 @@
+import { constants, promises as fsp, type Stats } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import {
+  getAttribute as xattrGet,
+  listAttributes as xattrList,
+  setAttribute as xattrSet,
+} from '@napi-rs/xattr';
+import { ConflictError, InvalidArgumentError, UnsupportedError, fromSystemError } from '@tsostree/errors';
+import {
+  kindOfMode,
+  splitRelPath,
+  type EntryAttrs,
+  type EntryStat,
+  type FsPort,
+  type MkdirResult,
+} from './fs-port.js';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = constants;
+
+type Resolved = { abs: string; state: 'ok' } | { abs: string; state: 'missing' | 'notdir' };
+
+function statOf(st: Stats): EntryStat {
+  return { kind: kindOfMode(st.mode), mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** @napi-rs/xattr reports errors as "… (os error N)"; turn that into a Node-style errno error. */
+function xattrError(error: unknown, path: string): NodeJS.ErrnoException {
+  const message = error instanceof Error ? error.message : String(error);
+  const m = /\(os error (\d+)\)/.exec(message);
+  const codes: Record<string, string> = { '1': 'EPERM', '2': 'ENOENT', '13': 'EACCES', '61': 'ENODATA', '95': 'ENOTSUP' };
+  const e = new Error(message) as NodeJS.ErrnoException;
+  e.code = m ? (codes[m[1]!] ?? `E${m[1]}`) : undefined;
+  e.path = path;
+  return e;
+}
+
+/**
+ * A {@link FsPort} on the real filesystem, confined to one root directory. Every path is checked
+ * component by component: a parent that is a symbolic link is refused (never followed), files are
+ * opened with `O_NOFOLLOW`, and `..`/absolute paths are rejected before any system call, so no
+ * operation can reach outside the root.
+ */
+export class NodeFsPort implements FsPort {
+  readonly root: string;
+  /** Relative paths of directories already checked to be real directories (not symlinks). */
+  private readonly dirs = new Set<string>();
+
+  constructor(root: string) {
+    if (!isAbsolute(root)) throw new InvalidArgumentError(`root must be an absolute path: ${root}`);
+    this.root = resolvePath(root);
+    this.dirs.add('');
+  }
+
+  private async resolve(path: string): Promise<Resolved> {
+    const parts = splitRelPath(path);
+    const abs = parts.length === 0 ? this.root : `${this.root}/${path}`;
+    let prefix = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      prefix = i === 0 ? parts[0]! : `${prefix}/${parts[i]!}`;
+      if (this.dirs.has(prefix)) continue;
+      let st: Stats;
+      try {
+        st = await fsp.lstat(`${this.root}/${prefix}`);
+      } catch (error) {
+        const code = errnoOf(error);
+        if (code === 'ENOENT') return { abs, state: 'missing' };
+        if (code === 'ENOTDIR') return { abs, state: 'notdir' };
+        throw fromSystemError(error, `lstat ${prefix}`);
+      }
+      if (st.isSymbolicLink()) {
+        throw new ConflictError(`${prefix} is a symbolic link; refusing to follow it (resolving ${path})`, {
+          data: { path: prefix, errno: 'ELOOP' },
+        });
+      }
+      if (!st.isDirectory()) return { abs, state: 'notdir' };
+      this.dirs.add(prefix);
+    }
+    return { abs, state: 'ok' };
+  }
+
+  private async resolveOk(path: string, op: string): Promise<string> {
+    const r = await this.resolve(path);
+    if (r.state !== 'ok') {
+      const e = Object.assign(new Error(`${r.state === 'missing' ? 'No such file or directory' : 'Not a directory'}`), {
+        code: r.state === 'missing' ? 'ENOENT' : 'ENOTDIR',
+        path,
+      });
+      throw fromSystemError(e, `${op} ${path}`);
+    }
+    return r.abs;
+  }
+
+  private forget(path: string): void {
+    if (path === '') {
+      this.dirs.clear();
+      this.dirs.add('');
+      return;
+    }
+    const prefix = `${path}/`;
+    for (const d of this.dirs) if (d === path || d.startsWith(prefix)) this.dirs.delete(d);
+  }
+
+  async lstat(path: string): Promise<EntryStat | undefined> {
+    const r = await this.resolve(path);
+    if (r.state !== 'ok') return undefined;
+    try {
+      return statOf(await fsp.lstat(r.abs));
+    } catch (error) {
+      const code = errnoOf(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw fromSystemError(error, `lstat ${path}`);
+    }
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    const abs = await this.resolveOk(path, 'opendir');
+    try {
+      const st = await fsp.lstat(abs);
+      if (!st.isDirectory()) {
+        throw Object.assign(new Error('Not a directory'), { code: st.isSymbolicLink() ? 'ELOOP' : 'ENOTDIR' });
+      }
+      // opendir keeps the filesystem's own order (fs.readdir sorts), which ostree's diff follows.
+      const dir = await fsp.opendir(abs, { bufferSize: 256 });
+      const names: string[] = [];
+      for await (const d of dir) names.push(d.name);
+      return names;
+    } catch (error) {
+      throw fromSystemError(error, `opendir ${path}`);
+    }
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    const abs = await this.resolveOk(path, 'open');
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(abs, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      const st = await fh.stat();
+      if (!st.isFile()) throw Object.assign(new Error('Not a regular file'), { code: 'EINVAL' });
+      return await fh.readFile();
+    } catch (error) {
+      throw fromSystemError(error, `reading ${path}`);
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  async *readChunks(path: string): AsyncIterable<Uint8Array> {
+    const abs = await this.resolveOk(path, 'open');
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(abs, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        yield buf.subarray(0, bytesRead);
+      }
+    } catch (error) {
+      throw fromSystemError(error, `reading ${path}`);
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  async readlink(path: string): Promise<string> {
+    const abs = await this.resolveOk(path, 'readlink');
+    try {
+      return await fsp.readlink(abs);
+    } catch (error) {
+      throw fromSystemError(error, `readlink ${path}`);
+    }
+  }
+
+  async mkdir(path: string): Promise<MkdirResult> {
+    if (path === '') return 'exists';
+    const r = await this.resolve(path);
+    if (r.state === 'missing') return 'missing-parent';
+    if (r.state === 'notdir') return 'not-a-directory';
+    try {
+      await fsp.mkdir(r.abs, 0o700);
+      this.dirs.add(path);
+      return 'created';
+    } catch (error) {
+      const code = errnoOf(error);
+      if (code === 'EEXIST') return 'exists';
+      if (code === 'ENOENT') return 'missing-parent';
+      if (code === 'ENOTDIR') return 'not-a-directory';
+      throw fromSystemError(error, `mkdir ${path}`);
+    }
+  }
+
+  async writeFile(path: string, data: Uint8Array, attrs: EntryAttrs, mtimeMs?: number): Promise<void> {
+    const abs = await this.resolveOk(path, 'open');
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(abs, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, 0o600);
+      const st = await fh.stat();
+      if (!st.isFile()) throw Object.assign(new Error('Not a regular file'), { code: 'EINVAL' });
+      if (data.length > 0) await fh.writeFile(data);
+      // Owner first: chown clears setuid/setgid, so the mode goes on afterwards.
+      if (st.uid !== attrs.uid || st.gid !== attrs.gid) await fh.chown(attrs.uid, attrs.gid);
+      await fh.chmod(attrs.mode & 0o7777);
+      if (mtimeMs !== undefined) await fh.utimes(mtimeMs / 1000, mtimeMs / 1000);
+    } catch (error) {
+      throw fromSystemError(error, `writing ${path}`);
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  async symlink(target: string, path: string, owner: { uid: number; gid: number }, mtimeMs?: number): Promise<void> {
+    const abs = await this.resolveOk(path, 'symlink');
+    try {
+      await fsp.symlink(target, abs);
+      await fsp.lchown(abs, owner.uid, owner.gid);
+      if (mtimeMs !== undefined) await fsp.lutimes(abs, mtimeMs / 1000, mtimeMs / 1000);
+    } catch (error) {
+      throw fromSystemError(error, `symlink ${path}`);
+    }
+  }
+
+  async setAttrs(path: string, attrs: EntryAttrs): Promise<void> {
+    const abs = await this.resolveOk(path, 'chown');
+    let fh: fsp.FileHandle | undefined;
+    try {
+      const st = await fsp.lstat(abs);
+      if (st.isSymbolicLink()) {
+        await fsp.lchown(abs, attrs.uid, attrs.gid);
+        return;
+      }
+      if (!st.isDirectory() && !st.isFile()) {
+        throw new UnsupportedError(`${path}: cannot set attributes of a special file`);
+      }
+      fh = await fsp.open(abs, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | (st.isDirectory() ? O_DIRECTORY : 0));
+      await fh.chown(attrs.uid, attrs.gid);
+      await fh.chmod(attrs.mode & 0o7777);
+    } catch (error) {
+      if (error instanceof UnsupportedError) throw error;
+      throw fromSystemError(error, `setting owner and mode of ${path}`);
+    } finally {
+      await fh?.close();
+    }
+  }
+
+  async listXattrs(path: string): Promise<string[]> {
+    const abs = await this.resolveOk(path, 'llistxattr');
+    try {
+      return await xattrList(abs);
+    } catch (error) {
+      const e = xattrError(error, abs);
+      if (e.code === 'ENOTSUP') return [];
+      throw fromSystemError(e, `llistxattr ${path}`);
+    }
+  }
+
+  async getXattr(path: string, name: string): Promise<Uint8Array | undefined> {
+    const abs = await this.resolveOk(path, 'lgetxattr');
+    const v = await xattrGet(abs, name);
+    return v ?? undefined;
+  }
+
+  async setXattr(path: string, name: string, value: Uint8Array): Promise<void> {
+    const abs = await this.resolveOk(path, 'lsetxattr');
+    try {
+      await xattrSet(abs, name, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    } catch (error) {
+      throw fromSystemError(xattrError(error, abs), `lsetxattr ${path} ${name}`);
+    }
+  }
+
+  async unlink(path: string): Promise<void> {
+    const abs = await this.resolveOk(path, 'unlink');
+    try {
+      await fsp.unlink(abs);
+    } catch (error) {
+      throw fromSystemError(error, `unlink ${path}`);
+    }
+  }
+
+  async rmTree(path: string): Promise<void> {
+    if (path === '') throw new InvalidArgumentError('refusing to remove the root of a tree');
+    const r = await this.resolve(path);
+    if (r.state !== 'ok') return;
+    this.forget(path);
+    try {
+      // fs.rm uses lstat: a symlink is removed itself, never followed.
+      await fsp.rm(r.abs, { recursive: true, force: true });
+    } catch (error) {
+      throw fromSystemError(error, `removing ${path}`);
+    }
+  }
+}
