@@ -33,3 +33,78 @@ export { Variant, vardict, vardictLookup, vardictGet, gvariantEqual } from './fo
 export type { GVariantValue, VarDict } from './format/gvariant/value.js';
 export { serializeGVariant } from './format/gvariant/serialize.js';
 export { parseGVariant, isGVariantNormal, GVariantReader, gvariantOffsetSize } from './format/gvariant/parse.js';
+
+// Object formats (pure bytes ↔ values)
+export {
+  OSTREE_SHA256_DIGEST_LEN,
+  OSTREE_SHA256_STRING_LEN,
+  OSTREE_MAX_METADATA_SIZE,
+  OSTREE_MAX_METADATA_WARN_SIZE,
+  OSTREE_MAX_RECURSION,
+  checksumFromBytes,
+  checksumToBytes,
+  checksumToMb64,
+  checksumFromMb64,
+  sha256Hex,
+  assertMetadataSize,
+} from './format/checksum.js';
+export { compareNames, canonicalizeXattrs, xattrsToGVariant, xattrsFromGVariant } from './format/xattrs.js';
+export type { XattrEntry } from './format/xattrs.js';
+export {
+  S_IFMT,
+  S_IFDIR,
+  S_IFREG,
+  S_IFLNK,
+  filenameProblem,
+  isValidFilename,
+  assertFilename,
+  assertFileMode,
+  assertDirMode,
+  bswap32,
+  bswap64,
+} from './format/validate.js';
+export { DIRMETA_GVARIANT_TYPE, FILEMETA_GVARIANT_TYPE, serializeDirMeta, parseDirMeta, serializeFileMeta, parseFileMeta } from './format/dirmeta.js';
+export type { DirMeta, FileMeta } from './format/dirmeta.js';
+export { DIRTREE_GVARIANT_TYPE, serializeDirTree, parseDirTree } from './format/dirtree.js';
+export type { DirTree, DirTreeFile, DirTreeDir } from './format/dirtree.js';
+export { COMMIT_GVARIANT_TYPE, serializeCommit, parseCommit } from './format/commit.js';
+export type { Commit, CommitRelated } from './format/commit.js';
+export {
+  FILE_HEADER_GVARIANT_TYPE,
+  FILEZ_HEADER_GVARIANT_TYPE,
+  MAX_SYMLINK_TARGET,
+  serializeFileHeader,
+  fileHeaderStreamPrefix,
+  serializeFilezHeader,
+  framedHeaderLength,
+  parseFileHeader,
+  parseFileHeaderStream,
+  parseFilezHeader,
+  createContentHasher,
+  contentChecksum,
+  contentChecksumStream,
+} from './format/file-header.js';
+export type { FileHeader, FilezHeader } from './format/file-header.js';
+export { FILEZ_COMPRESSION_LEVEL, createFilezDeflate, createFilezInflate, encodeFilez, decodeFilez } from './format/filez.js';
+export type { DecodedFilez } from './format/filez.js';
+export {
+  VARDICT_GVARIANT_TYPE,
+  META_KEYS,
+  serializeVarDict,
+  parseVarDict,
+  serializeDetachedMetadata,
+  parseDetachedMetadata,
+  serializeSummarySignatures,
+  parseSummarySignatures,
+  variantString,
+  variantStrings,
+  variantBool,
+  variantBytes,
+  variantByteArrays,
+  variantU64BE,
+  vardictU64BE,
+  serializeTombstone,
+  parseTombstone,
+} from './format/metadata.js';
+export { SUMMARY_GVARIANT_TYPE, SUMMARY_KEYS, serializeSummary, parseSummary } from './format/summary.js';
+export type { Summary, SummaryRef } from './format/summary.js';
