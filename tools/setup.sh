@@ -15,15 +15,39 @@ DEBIAN_PACKAGES=(
   python3-gi gir1.2-glib-2.0
   nginx bubblewrap gnupg
   time
+  # libsolv → WebAssembly (tools/libsolv-wasm/build.sh): Debian's emscripten, apt-get source, cmake,
+  # and gcc for the native libsolv the solver benchmark compares against.
+  emscripten dpkg-dev cmake make gcc libc6-dev
 )
+
+# Source packages (libsolv, zlib, expat for the WebAssembly build) need a deb-src line.
+if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  cat > /etc/apt/sources.list.d/debian-src.sources <<'EOF_SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF_SRC
+  need_update=1
+fi
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if ((${#missing[@]})); then
+if ((${#missing[@]})) || [[ -n "${need_update:-}" ]]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+fi
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { InternalError, InvalidArgumentError } from '@tsostree/errors';
+import createLibsolv, { type LibsolvWasm } from '../../wasm/libsolv.mjs';
+
+/** The few WebAssembly JS API members we use (the global is not in this project's `lib`). */
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmCompiled>;
+  instantiate(module: WasmCompiled, imports: object): Promise<WasmInstance>;
+  RuntimeError: new (...args: never[]) => Error;
+}
+type WasmCompiled = object & { readonly __compiled?: never };
+type WasmInstance = object & { readonly __instance?: never };
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/**
+ * One instance of libsolv compiled to WebAssembly (libs/solver/wasm/, built by tools/libsolv-wasm/build.sh),
+ * with the few helpers every wrapper needs: C strings in and out, byte buffers, queues, and the mapping of a
+ * wasm trap (libsolv's abort on out-of-memory, an assertion) to a typed error.
+ *
+ * After a trap the instance's memory can no longer be trusted: it is marked broken, every later call throws,
+ * and `loadLibsolv()` hands out a fresh instance.
+ */
+export class LibsolvModule {
+  broken = false;
+  private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
+
+  constructor(readonly raw: LibsolvWasm) {}
+
+  /** Calls the exported C function `name` (without its leading underscore). */
+  call(name: string, ...args: number[]): number {
+    if (this.broken) {
+      throw new InternalError('the libsolv WebAssembly instance trapped earlier and cannot be used any more');
+    }
+    const fn = this.raw[`_${name}`];
+    if (typeof fn !== 'function') {
+      throw new InternalError(`libsolv WebAssembly export missing: ${name}`);
+    }
+    try {
+      return fn(...args);
+    } catch (error) {
+      if (error instanceof wasm.RuntimeError) {
+        this.broken = true;
+        if (current === this) current = undefined;
+        throw new InternalError(`libsolv trapped in ${name}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Reads the NUL-terminated UTF-8 string at `ptr` ('' for NULL). */
+  string(ptr: number): string {
+    if (!ptr) return '';
+    const heap = this.raw.HEAPU8;
+    let end = ptr;
+    while (heap[end] !== 0) end++;
+    return this.decoder.decode(heap.subarray(ptr, end));
+  }
+
+  /** Copies `bytes` into a fresh malloc'ed buffer; the caller frees it with `free`. */
+  alloc(bytes: Uint8Array): number {
+    const ptr = this.call('malloc', Math.max(1, bytes.length));
+    if (!ptr) throw new InternalError(`libsolv: out of memory allocating ${bytes.length} bytes`);
+    this.raw.HEAPU8.set(bytes, ptr);
+    return ptr;
+  }
+
+  free(ptr: number): void {
+    if (ptr) this.call('free', ptr);
+  }
+
+  /** Runs `fn` with `text` as a temporary NUL-terminated C string. */
+  withString<T>(text: string, fn: (ptr: number) => T): T {
+    if (text.includes('\0')) throw new InvalidArgumentError('string contains a NUL byte', { data: { text } });
+    const bytes = this.encoder.encode(text);
+    const buf = new Uint8Array(bytes.length + 1);
+    buf.set(bytes);
+    const ptr = this.alloc(buf);
+    try {
+      return fn(ptr);
+    } finally {
+      this.free(ptr);
+    }
+  }
+
+  /** Runs `fn` with `bytes` copied into wasm memory (ptr, length). */
+  withBytes<T>(bytes: Uint8Array, fn: (ptr: number, length: number) => T): T {
+    const ptr = this.alloc(bytes);
+    try {
+      return fn(ptr, bytes.length);
+    } finally {
+      this.free(ptr);
+    }
+  }
+
+  /** Runs `fn` with a temporary libsolv Queue. */
+  withQueue<T>(fn: (queue: number) => T, initial: readonly number[] = []): T {
+    const queue = this.newQueue(initial);
+    try {
+      return fn(queue);
+    } finally {
+      this.call('tsl_queue_free', queue);
+    }
+  }
+
+  /** Creates a queue holding `ids`; the caller frees it with tsl_queue_free. */
+  newQueue(ids: readonly number[] = []): number {
+    const queue = this.call('tsl_queue_new');
+    for (const id of ids) this.call('tsl_queue_push', queue, id);
+    return queue;
+  }
+
+  /** The elements of a queue, copied out. */
+  queueToArray(queue: number): number[] {
+    const count = this.call('tsl_queue_count', queue);
+    if (count === 0) return [];
+    const elements = this.call('tsl_queue_elements', queue) >>> 2;
+    return Array.from(this.raw.HEAP32.subarray(elements, elements + count));
+  }
+
+  /** Bytes currently allocated on the wasm heap (mallinfo's uordblks). */
+  heapUsed(): number {
+    return this.call('tsl_heap_used');
+  }
+
+  /** Total size of the wasm linear memory. */
+  memorySize(): number {
+    return this.raw.HEAPU8.length;
+  }
+}
+
+let compiled: Promise<WasmCompiled> | undefined;
+let current: LibsolvModule | undefined;
+let pending: Promise<LibsolvModule> | undefined;
+
+function compile(): Promise<WasmCompiled> {
+  compiled ??= readFile(new URL('../../wasm/libsolv.wasm', import.meta.url)).then((bytes) => wasm.compile(bytes));
+  return compiled;
+}
+
+/** Instantiates a new, independent libsolv instance (its own heap). */
+export async function createLibsolvModule(): Promise<LibsolvModule> {
+  const module = await compile();
+  // Emscripten 3.1.6's loader would fetch() the .wasm on Node 18+; we instantiate it ourselves instead.
+  const raw = await createLibsolv({
+    instantiateWasm(imports, receive) {
+      void wasm.instantiate(module, imports).then((instance) => receive(instance, module));
+      return {};
+    },
+  });
+  return new LibsolvModule(raw);
+}
+
+/** The shared libsolv instance, loaded on first use (and again after a trap). */
+export function loadLibsolv(): Promise<LibsolvModule> {
+  if (current && !current.broken) return Promise.resolve(current);
+  pending ??= createLibsolvModule().then(
+    (mod) => {
+      current = mod;
+      pending = undefined;
+      return mod;
+    },
+    (error: unknown) => {
+      pending = undefined;
+      throw new InternalError('cannot load libsolv WebAssembly module', { cause: error });
+    },
+  );
+  return pending;
+}
