@@ -25,6 +25,26 @@ export { lockRepo, withRepoLock } from './repo-lock.js';
 export type { LockMode, RepoLock, RepoLockOptions } from './repo-lock.js';
 export { nodeXattrs, noXattrs } from './xattrs.js';
 export type { Xattr, XattrPort } from './xattrs.js';
+export {
+  objectPath,
+  hasObject,
+  writeMetadataObject,
+  readMetadataObject,
+  writeCommitMeta,
+  readCommitMeta,
+  deleteObject,
+  listObjects,
+  commitsWithPrefix,
+  linkObject,
+} from './repo-objects.js';
+export type { MetadataObjectType, ObjectName, ReadObjectOptions } from './repo-objects.js';
+export { storeContent, storeFileFromPath, openContent, verifyContent, SMALL_FILE_LIMIT } from './repo-content.js';
+export type { ContentMeta, OpenedContent } from './repo-content.js';
+export { MutableTree } from './mutable-tree.js';
+export { commitDirectory, loadCommit, commitParent } from './repo-commit.js';
+export type { CommitOptions, CommitResult, CommitProgress, TreeSource } from './repo-commit.js';
+export { checkoutCommit } from './repo-checkout.js';
+export type { CheckoutOptions } from './repo-checkout.js';
 
 // GVariant (normal form, GLib-compatible)
 export { parseType, tryParseType, isSignature, isObjectPath, GVARIANT_MAX_DEPTH } from './format/gvariant/type.js';

@@ -1,0 +1,91 @@
+import { lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Repo, REPO_MODES } from './repo.js';
+import { commitDirectory } from './repo-commit.js';
+import { checkoutCommit } from './repo-checkout.js';
+import { ostree, tempDir } from '../test/tmp.js';
+import { makeSampleTree } from '../test/trees.js';
+import { snapshotTree } from '../test/snapshot.js';
+
+const TS = 1577836800;
+
+describe('checkoutCommit', () => {
+  it.each(REPO_MODES)('%s: our checkout of our commit equals the input; real ostree checkout of it too', async (mode) => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    const xattrs = mode === 'bare' || mode === 'bare-user' || mode === 'archive';
+    await makeSampleTree(tree, { xattrs: mode !== 'bare-user-only', suid: true });
+    const repo = await Repo.init(join(dir, 'repo'), { mode });
+    const { checksum } = await commitDirectory(repo, tree, { branch: 'main', timestamp: TS });
+    const user = mode === 'bare-user-only';
+    await checkoutCommit(repo, 'main', join(dir, 'ours'), { userMode: user });
+    ostree(['checkout', `--repo=${join(dir, 'repo')}`, ...(user ? ['-U'] : []), checksum, join(dir, 'theirs')]);
+    const opts = { owners: true, xattrs };
+    const input = await snapshotTree(tree, opts);
+    const expected = user ? input.map((l) => l.replace(/^f 4755/, 'f 755')) : input;
+    expect(await snapshotTree(join(dir, 'ours'), opts)).toEqual(expected);
+    expect(await snapshotTree(join(dir, 'theirs'), opts)).toEqual(expected);
+  });
+
+  it('hardlinks from bare-user in user mode and copies from archive', async () => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree);
+    for (const mode of ['bare-user', 'archive'] as const) {
+      const repo = await Repo.init(join(dir, mode), { mode });
+      await commitDirectory(repo, tree, { branch: 'main', timestamp: TS });
+      await checkoutCommit(repo, 'main', join(dir, `co-${mode}`), { userMode: true });
+      const st = await lstat(join(dir, `co-${mode}`, 'usr/bin/tool'));
+      expect(st.nlink).toBe(mode === 'archive' ? 1 : 2);
+      expect((await lstat(join(dir, `co-${mode}`, 'etc/link'))).isSymbolicLink()).toBe(true);
+    }
+  });
+
+  it('checks out real ostree commits (every mode) like real ostree does', async () => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree, { suid: true });
+    for (const mode of REPO_MODES) {
+      const r = join(dir, `r-${mode}`);
+      ostree(['init', `--repo=${r}`, `--mode=${mode}`]);
+      ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+      const user = mode === 'bare-user-only';
+      ostree(['checkout', `--repo=${r}`, ...(user ? ['-U'] : []), 'main', join(dir, `theirs-${mode}`)]);
+      await checkoutCommit(await Repo.open(r), 'main', join(dir, `ours-${mode}`), { userMode: user });
+      expect(await snapshotTree(join(dir, `ours-${mode}`), { owners: true })).toEqual(await snapshotTree(join(dir, `theirs-${mode}`), { owners: true }));
+    }
+  });
+
+  it('supports --subpath and --union, refuses an existing target otherwise', async () => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree);
+    const repo = await Repo.init(join(dir, 'repo'), { mode: 'archive' });
+    await commitDirectory(repo, tree, { branch: 'main', timestamp: TS });
+    await checkoutCommit(repo, 'main', join(dir, 'sub'), { subpath: '/usr/bin' });
+    expect(await snapshotTree(join(dir, 'sub'))).toEqual(await snapshotTree(join(tree, 'usr/bin')));
+    await expect(checkoutCommit(repo, 'main', join(dir, 'sub'))).rejects.toMatchObject({ code: 'Conflict' });
+    await mkdir(join(dir, 'u/etc'), { recursive: true });
+    await writeFile(join(dir, 'u/etc/secret'), 'old');
+    await writeFile(join(dir, 'u/keep'), 'keep');
+    await checkoutCommit(repo, 'main', join(dir, 'u'), { union: true });
+    expect(await readFile(join(dir, 'u/etc/secret'), 'utf8')).toBe('secret\n');
+    expect(await readFile(join(dir, 'u/keep'), 'utf8')).toBe('keep');
+    await expect(checkoutCommit(repo, 'main', join(dir, 'x'), { subpath: 'nope' })).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(checkoutCommit(repo, 'main', join(dir, 'x'), { subpath: '../..' })).rejects.toMatchObject({ code: 'InvalidArgument' });
+  });
+
+  it('never writes through a symlink already in a union target', async () => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree);
+    const repo = await Repo.init(join(dir, 'repo'), { mode: 'archive' });
+    await commitDirectory(repo, tree, { branch: 'main', timestamp: TS });
+    await mkdir(join(dir, 'outside'));
+    await mkdir(join(dir, 'target'));
+    await symlink(join(dir, 'outside'), join(dir, 'target/etc'));
+    await expect(checkoutCommit(repo, 'main', join(dir, 'target'), { union: true })).rejects.toMatchObject({ code: 'Conflict' });
+    expect(await snapshotTree(join(dir, 'outside'))).toEqual([]);
+  });
+});

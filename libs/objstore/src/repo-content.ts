@@ -1,0 +1,358 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, lchown, lstat, lutimes, open, readFile, readlink, rm, symlink, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { createInflateRaw, deflateRaw } from 'node:zlib';
+import { ChecksumMismatchError, CorruptError, NotFoundError, fromSystemError } from '@tsostree/errors';
+import { parseFileMeta, serializeFileMeta } from './format/dirmeta.js';
+import { fileHeaderStreamPrefix, parseFilezHeader, serializeFilezHeader } from './format/file-header.js';
+import { S_IFLNK, S_IFMT, S_IFREG } from './format/validate.js';
+import { assertChecksum } from './format/object-path.js';
+import { hasObject, objectPath, publishObject, repoTmpPath } from './repo-objects.js';
+import type { Repo } from './repo.js';
+import type { Xattr } from './xattrs.js';
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/** The metadata of a content object (what its header records). */
+export interface ContentMeta {
+  uid: number;
+  gid: number;
+  /** Full st_mode including S_IFREG or S_IFLNK. */
+  mode: number;
+  /** Symlink target, `''` for regular files. */
+  symlinkTarget: string;
+  xattrs: Xattr[];
+}
+
+/** Files up to this size are hashed and written from memory; larger ones are streamed. */
+export const SMALL_FILE_LIMIT = 1024 * 1024;
+const CHUNK = 256 * 1024;
+
+export const isSymlinkMode = (mode: number): boolean => (mode & S_IFMT) === S_IFLNK;
+
+function header(meta: ContentMeta): Uint8Array {
+  return fileHeaderStreamPrefix({
+    uid: meta.uid,
+    gid: meta.gid,
+    mode: meta.mode,
+    rdev: 0,
+    symlinkTarget: meta.symlinkTarget,
+    xattrs: meta.xattrs,
+  });
+}
+
+function archiveHeader(meta: ContentMeta, size: number): Uint8Array {
+  return serializeFilezHeader({
+    size,
+    uid: meta.uid,
+    gid: meta.gid,
+    mode: meta.mode,
+    rdev: 0,
+    symlinkTarget: meta.symlinkTarget,
+    xattrs: meta.xattrs,
+  });
+}
+
+/** The content checksum of a file: SHA-256 over the framed file header and the content. */
+function checksumOf(meta: ContentMeta, content: Uint8Array): string {
+  return createHash('sha256').update(header(meta)).update(content).digest('hex');
+}
+
+async function closeQuietly(fh: FileHandle | undefined): Promise<void> {
+  await fh?.close().catch(() => undefined);
+}
+
+/**
+ * Applies the mode-specific metadata to a freshly written temp object (bare: owner, mode,
+ * xattrs; bare-user: mode plus `user.ostreemeta`; bare-user-only: mode), then publishes it.
+ */
+async function finishBareObject(repo: Repo, tmp: string, meta: ContentMeta, checksum: string, isLink: boolean): Promise<void> {
+  try {
+    if (repo.mode === 'bare') {
+      await lchown(tmp, meta.uid, meta.gid);
+      if (!isLink) await chmod(tmp, meta.mode & 0o7777);
+      for (const x of meta.xattrs) repo.xattrs.set(tmp, x.name, x.value);
+    } else if (repo.mode === 'bare-user') {
+      await chmod(tmp, isLink ? 0o644 : meta.mode & 0o777);
+      repo.xattrs.set(
+        tmp,
+        'user.ostreemeta',
+        serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs }),
+      );
+    } else if (!isLink) {
+      await chmod(tmp, meta.mode & 0o777);
+    }
+    // ostree gives bare objects mtime 0 (OSTREE_TIMESTAMP); hardlinked checkouts show it.
+    await lutimes(tmp, 0, 0);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await publishObject(repo, tmp, checksum, 'file');
+}
+
+async function writeAll(fh: FileHandle, chunks: readonly Uint8Array[], sync: boolean): Promise<void> {
+  for (const c of chunks) if (c.length > 0) await fh.write(c);
+  if (sync) await fh.datasync();
+}
+
+/** Stores a content object whose bytes are in memory (or a symlink). Returns its checksum. */
+export async function storeContent(repo: Repo, meta: ContentMeta, content: Uint8Array = new Uint8Array(0)): Promise<string> {
+  const isLink = isSymlinkMode(meta.mode);
+  const body = isLink ? new Uint8Array(0) : content;
+  const checksum = checksumOf(meta, body);
+  if (await hasObject(repo, 'file', checksum)) return checksum;
+  const tmp = repoTmpPath(repo);
+  if (repo.mode === 'archive') {
+    const compressed = isLink ? new Uint8Array(0) : await deflateRawAsync(body, { level: 6 });
+    await writeNewFile(repo, tmp, [archiveHeader(meta, body.length), compressed], 0o644);
+    await publishObject(repo, tmp, checksum, 'file');
+    return checksum;
+  }
+  if (isLink && repo.mode !== 'bare-user') {
+    try {
+      await symlink(meta.symlinkTarget, tmp);
+    } catch (error) {
+      throw fromSystemError(error, `creating symlink object ${checksum}`);
+    }
+  } else {
+    // bare-user keeps a symlink as a file holding the target and its C string NUL (like ostree).
+    const data = isLink ? Buffer.from(`${meta.symlinkTarget}\0`) : body;
+    await writeNewFile(repo, tmp, [data], 0o600);
+  }
+  await finishBareObject(repo, tmp, meta, checksum, isLink && repo.mode !== 'bare-user');
+  return checksum;
+}
+
+async function writeNewFile(repo: Repo, tmp: string, chunks: readonly Uint8Array[], mode: number): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(tmp, 'wx', mode);
+    await writeAll(fh, chunks, repo.fsync);
+    await fh.close();
+    fh = undefined;
+  } catch (error) {
+    await closeQuietly(fh);
+    await rm(tmp, { force: true });
+    throw fromSystemError(error, `writing ${tmp}`);
+  }
+}
+
+/**
+ * Stores a regular file from disk, streaming it (bounded memory) when it is large. `meta.mode`
+ * must be S_IFREG. Returns the content checksum.
+ */
+export async function storeFileFromPath(repo: Repo, path: string, meta: ContentMeta, size: number): Promise<string> {
+  if (size <= SMALL_FILE_LIMIT) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw fromSystemError(error, `reading ${path}`);
+    }
+    return storeContent(repo, meta, bytes);
+  }
+  const hash = createHash('sha256').update(header(meta));
+  const tmp = repoTmpPath(repo);
+  let out: FileHandle | undefined;
+  let input: FileHandle | undefined;
+  let total = 0;
+  try {
+    input = await open(path, 'r');
+    out = await open(tmp, 'wx', repo.mode === 'archive' ? 0o644 : 0o600);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    if (repo.mode === 'archive') {
+      // Header first (size known from stat; checked after reading), then the raw deflate stream.
+      await out.write(archiveHeader(meta, size));
+      const { createDeflateRaw } = await import('node:zlib');
+      const deflate = createDeflateRaw({ level: 6 });
+      const output = out;
+      const pump = (async () => {
+        for await (const chunk of deflate) await output.write(chunk as Buffer);
+      })();
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        const piece = Buffer.from(buf.subarray(0, bytesRead));
+        hash.update(piece);
+        total += bytesRead;
+        if (!deflate.write(piece)) await new Promise<void>((r) => deflate.once('drain', () => r()));
+      }
+      deflate.end();
+      await pump;
+    } else {
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        const piece = buf.subarray(0, bytesRead);
+        hash.update(piece);
+        total += bytesRead;
+        await out.write(piece);
+      }
+    }
+    if (total !== size) throw new CorruptError(`${path} changed size while being committed`, { data: { path } });
+    if (repo.fsync) await out.datasync();
+    await out.close();
+    out = undefined;
+  } catch (error) {
+    await closeQuietly(out);
+    await rm(tmp, { force: true });
+    if (error instanceof CorruptError) throw error;
+    throw fromSystemError(error, `storing ${path}`);
+  } finally {
+    await closeQuietly(input);
+  }
+  const checksum = hash.digest('hex');
+  if (await hasObject(repo, 'file', checksum)) {
+    await rm(tmp, { force: true });
+    return checksum;
+  }
+  if (repo.mode === 'archive') await publishObject(repo, tmp, checksum, 'file');
+  else await finishBareObject(repo, tmp, meta, checksum, false);
+  return checksum;
+}
+
+/** A content object opened for reading: its metadata, size and (for regular files) content. */
+export interface OpenedContent {
+  meta: ContentMeta;
+  /** Uncompressed content size (0 for symlinks). */
+  size: number;
+  /** Path of the loose object. */
+  path: string;
+  /** A stream of the content (regular files only). */
+  stream(): Readable;
+  /** Byte offset of the content in the object file (bare modes), for copy fast paths. */
+  rawOffset?: number;
+}
+
+/** Opens a content object in any repo mode and decodes its metadata (no verification). */
+export async function openContent(repo: Repo, checksum: string): Promise<OpenedContent> {
+  assertChecksum(checksum);
+  const path = objectPath(repo, checksum, 'file');
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NotFoundError(`No such content object ${checksum}`, { cause: error, data: { checksum, type: 'file' } });
+    }
+    throw fromSystemError(error, `opening content object ${checksum}`);
+  }
+  const corrupt = (why: string, cause?: unknown): CorruptError =>
+    new CorruptError(`Corrupted file object ${checksum}: ${why}`, { cause, data: { checksum, type: 'file' } });
+
+  if (repo.mode === 'archive') {
+    if (!st.isFile()) throw corrupt('not a regular file');
+    const fh = await open(path, 'r');
+    let head: Buffer;
+    try {
+      head = Buffer.alloc(Math.min(st.size, 65536 + 8));
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
+    let parsed;
+    let start: number;
+    try {
+      const r = parseFilezHeader(head);
+      parsed = r.header;
+      start = r.payloadOffset;
+    } catch (error) {
+      throw corrupt('invalid archive header', error);
+    }
+    const meta: ContentMeta = {
+      uid: parsed.uid,
+      gid: parsed.gid,
+      mode: parsed.mode,
+      symlinkTarget: parsed.symlinkTarget,
+      xattrs: parsed.xattrs,
+    };
+    const size = parsed.size;
+    return {
+      meta,
+      size: isSymlinkMode(meta.mode) ? 0 : size,
+      path,
+      stream: () => createReadStream(path, { start }).pipe(createInflateRaw()),
+    };
+  }
+
+  if (repo.mode === 'bare-user') {
+    if (!st.isFile()) throw corrupt('not a regular file in a bare-user repository');
+    const raw = repo.xattrs.get(path, 'user.ostreemeta');
+    if (!raw) throw corrupt('missing user.ostreemeta');
+    let fm;
+    try {
+      fm = parseFileMeta(raw);
+    } catch (error) {
+      throw corrupt('invalid user.ostreemeta', error);
+    }
+    if (isSymlinkMode(fm.mode)) {
+      if (st.size > 4096) throw corrupt('symlink target too long');
+      const raw = await readFile(path);
+      const end = raw.indexOf(0);
+      const target = (end < 0 ? raw : raw.subarray(0, end)).toString('utf8');
+      if (target.length === 0) throw corrupt('empty symlink target');
+      return { meta: { ...fm, symlinkTarget: target }, size: 0, path, stream: () => Readable.from([]) };
+    }
+    if ((fm.mode & S_IFMT) !== S_IFREG) throw corrupt('invalid mode in user.ostreemeta');
+    return { meta: { ...fm, symlinkTarget: '' }, size: st.size, path, stream: () => createReadStream(path), rawOffset: 0 };
+  }
+
+  // bare, bare-user-only: the object is the file itself.
+  const xattrs = repo.mode === 'bare' ? repo.xattrs.list(path) : [];
+  if (st.isSymbolicLink()) {
+    const target = await readlink(path);
+    const meta: ContentMeta = {
+      uid: repo.mode === 'bare' ? st.uid : 0,
+      gid: repo.mode === 'bare' ? st.gid : 0,
+      mode: S_IFLNK | 0o777,
+      symlinkTarget: target,
+      xattrs,
+    };
+    return { meta, size: 0, path, stream: () => Readable.from([]) };
+  }
+  if (!st.isFile()) throw corrupt('not a regular file or symlink');
+  const meta: ContentMeta = {
+    uid: repo.mode === 'bare' ? st.uid : 0,
+    gid: repo.mode === 'bare' ? st.gid : 0,
+    mode: S_IFREG | (st.mode & (repo.mode === 'bare' ? 0o7777 : 0o777)),
+    symlinkTarget: '',
+    xattrs,
+  };
+  return { meta, size: st.size, path, stream: () => createReadStream(path), rawOffset: 0 };
+}
+
+/** Re-hashes a content object; throws ChecksumMismatchError / CorruptError / NotFoundError. */
+export async function verifyContent(repo: Repo, checksum: string): Promise<void> {
+  const obj = await openContent(repo, checksum);
+  const hash = createHash('sha256').update(header(obj.meta));
+  let total = 0;
+  if (!isSymlinkMode(obj.meta.mode)) {
+    try {
+      for await (const chunk of obj.stream()) {
+        hash.update(chunk as Buffer);
+        total += (chunk as Buffer).length;
+      }
+    } catch (error) {
+      throw new CorruptError(`Corrupted file object ${checksum}: ${(error as Error).message}`, {
+        cause: error,
+        data: { checksum, type: 'file' },
+      });
+    }
+    if (total !== obj.size) {
+      throw new CorruptError(`Corrupted file object ${checksum}: size ${total} does not match header size ${obj.size}`, {
+        data: { checksum, type: 'file' },
+      });
+    }
+  }
+  const actual = hash.digest('hex');
+  if (actual !== checksum) {
+    throw new ChecksumMismatchError(`Corrupted file object ${checksum}; actual checksum ${actual}`, {
+      expected: checksum,
+      actual,
+      data: { checksum, type: 'file' },
+    });
+  }
+}
