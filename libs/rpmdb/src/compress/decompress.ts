@@ -1,3 +1,4 @@
+/// <reference path="./vendor-modules.d.ts" />
 /**
  * One streaming decompression interface for the whole package (rpm-md metadata files and RPM payloads).
  *
