@@ -1,0 +1,2 @@
+// Subpath entry `@tsostree/bootloader/bls`.
+export * from './bls.js';

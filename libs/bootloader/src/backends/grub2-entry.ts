@@ -1,0 +1,2 @@
+// Subpath entry `@tsostree/bootloader/grub2`.
+export * from './grub2.js';

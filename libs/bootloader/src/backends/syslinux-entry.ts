@@ -1,0 +1,2 @@
+// Subpath entry `@tsostree/bootloader/syslinux`.
+export * from './syslinux.js';

@@ -1,0 +1,2 @@
+// Subpath entry `@tsostree/bootloader/uboot`.
+export * from './uboot.js';
