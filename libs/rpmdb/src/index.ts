@@ -91,3 +91,12 @@ export { parseRepoMd } from './repomd/repomd-xml.js';
 export type { XmlLimits } from './repomd/xml-stream.js';
 export type { PackageLimits } from './repomd/primary-xml.js';
 export * from './repomd/types.js';
+
+export { readCpio, buildCpio, cpioNewcHeader, ByteReader, CPIO_MAX_NAME } from './format/cpio.js';
+export type { CpioEntry, CpioItem, ReadCpioOptions } from './format/cpio.js';
+export { CAPABILITY_NAMES, parseCapsText, capsTextToXattr } from './format/file-caps.js';
+export type { FileCaps } from './format/file-caps.js';
+export { readPayload, readPayloadFiles, archivePathToFilePath } from './payload-read.js';
+export type { ReadPayloadOptions, PayloadFile } from './payload-read.js';
+export { extractPackage, safePathComponents } from './payload-extract.js';
+export type { ExtractOptions, ExtractProgress, ExtractResult } from './payload-extract.js';

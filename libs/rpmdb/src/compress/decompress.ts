@@ -12,6 +12,7 @@ import * as zlib from 'node:zlib';
 import { CorruptError, UnsupportedError, AbortedError, isTsostreeError } from '@tsostree/errors';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import xzDecompress from 'xz-decompress';
+import lzmaNative from 'lzma-native';
 import unbzip2Stream from 'unbzip2-stream';
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd' | 'bzip2';
@@ -145,7 +146,41 @@ async function* fzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Ar
   yield* out;
 }
 
+/** xz check types xz-decompress (xz-embedded) handles: none, CRC32, CRC64. */
+const XZ_EMBEDDED_CHECKS = new Set([0x00, 0x01, 0x04]);
+
+/**
+ * xz streams whose integrity check xz-embedded does not implement (rpm writes its payloads with
+ * SHA-256 checks) go through `lzma-native` (liblzma, prebuilt binaries shipped inside the npm
+ * package); the others through xz-decompress. The check type is in the stream header's 8th byte.
+ */
 async function* xz(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let have = 0;
+  while (have < 8) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    have += r.value.length;
+  }
+  const first = Buffer.concat(head);
+  async function* replay(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (first.length) yield first;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (first.length >= 8 && !XZ_EMBEDDED_CHECKS.has(first[7]! & 0x0f)) {
+    yield* throughNodeStream(replay(), lzmaNative.createDecompressor({ synchronous: false }) as unknown as NodeJS.ReadWriteStream);
+    return;
+  }
+  yield* xzEmbedded(replay());
+}
+
+async function* xzEmbedded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
   const iterator = source[Symbol.asyncIterator]();
   let sawInput = false;
   const input = new ReadableStream<Uint8Array>({

@@ -1,4 +1,4 @@
-// Type declarations for the two untyped decompressors this package uses.
+// Type declarations for the untyped decompressors this package uses.
 declare module 'xz-decompress' {
   const xzDecompress: {
     XzReadableStream: new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
@@ -15,4 +15,11 @@ declare module 'unbzip2-stream' {
     on(event: 'end', listener: () => void): this;
   }
   export default function unbzip2Stream(): Unbzip2Stream;
+}
+
+declare module 'lzma-native' {
+  const lzmaNative: {
+    createDecompressor(options?: { synchronous?: boolean }): NodeJS.ReadWriteStream;
+  };
+  export default lzmaNative;
 }
