@@ -66,6 +66,7 @@ export function modelEntries(model: Model, osRelease: (d: ModelDeployment) => st
         kernel: `vmlinuz-${spec.kver}`,
         initramfs: spec.noInitramfs ? undefined : `initramfs-${spec.kver}.img`,
         devicetree: spec.devicetree ? `devicetree-${spec.kver}` : undefined,
+        devicetreeDir: spec.dtbDir ? 'dtb' : undefined,
       },
       blsAppendExceptDefault: model.blsAppendExceptDefault,
     });

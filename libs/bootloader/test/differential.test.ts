@@ -116,7 +116,7 @@ describe('differential: ostree admin deploy vs our entries and configuration', (
       configFile: 'syslinux.cfg',
       commits: [
         { name: 'a', branch: 'testos/stable', spec: { kver: '6.1.0-13-amd64', osRelease: OS_RELEASE }, version: '38.1' },
-        { name: 'b', branch: 'testos/next', spec: { kver: '6.5.0-1-amd64', osRelease: OS_RELEASE, kernelSalt: 'b' }, version: '38' },
+        { name: 'b', branch: 'testos/next', spec: { kver: '6.5.0-1-amd64', osRelease: OS_RELEASE, kernelSalt: 'b', devicetree: true }, version: '38' },
       ],
       steps: [
         { stateroot: 'testos', branch: 'testos/stable', step: (c) => ({ commit: c.get('a')!, karg: ['root=/dev/sda1', 'quiet', 'console=tty0'] }) },
@@ -128,7 +128,7 @@ describe('differential: ostree admin deploy vs our entries and configuration', (
     expect(checked).toBe(7 + 4);
   });
 
-  it('u-boot: uEnv.txt with devicetree and the tree uEnv.txt merged', async () => {
+  it('u-boot: uEnv.txt with devicetree, a device tree directory (fdtdir) and the tree uEnv.txt merged', async () => {
     const uEnv = 'loaduimage=load mmc ${bootpart} ${loadaddr} ${kernel_image}\nloadfdt=load mmc ${bootpart} ${fdtaddr} ${bootdir}${fdtfile}\n';
     const { checked } = await runScenario({
       setup: 'uboot',
@@ -137,15 +137,22 @@ describe('differential: ostree admin deploy vs our entries and configuration', (
       commits: [
         { name: 'a', branch: 'armos/stable', spec: { kver: '6.1.0-arm64', osRelease: OS_RELEASE, devicetree: true, uEnv } },
         { name: 'b', branch: 'armos/stable2', spec: { kver: '6.1.1-arm64', osRelease: OS_RELEASE, devicetree: true, kernelSalt: 'x' }, version: '2' },
+        {
+          name: 'd',
+          branch: 'armos/dtbdir',
+          spec: { kver: '6.2.0-arm64', osRelease: OS_RELEASE, uEnv, dtbDir: { 'asoc-board.dtb': 'a device tree\n', 'overlays/overlay.dtbo': 'an overlay\n', 'b.dtb': 'b\n' } },
+          version: '3',
+        },
       ],
       stateroots: ['armos'],
       steps: [
         { stateroot: 'armos', branch: 'armos/stable', step: (c) => ({ commit: c.get('a')!, karg: ['root=LABEL=root', 'console=ttyS0,115200'] }) },
         { stateroot: 'armos', branch: 'armos/stable2', step: (c) => ({ commit: c.get('b')!, kargAppend: ['console=tty1', 'panic="10 seconds"'] }) },
         { stateroot: 'armos', branch: 'armos/stable', step: (c) => ({ commit: c.get('a')!, karg: ['console=ttyAMA0'] }) },
+        { stateroot: 'armos', branch: 'armos/dtbdir', step: (c) => ({ commit: c.get('d')! }) },
       ],
     });
-    expect(checked).toBe(1 + 1 + 2 + 1 + 2 + 1);
+    expect(checked).toBe(1 + 1 + 2 + 1 + 2 + 1 + 2 + 1);
   });
 
   it('grub2: complete grub.cfg from the generator, two stateroots, grub-script-check, instutil grub2-generate', async () => {
@@ -156,7 +163,7 @@ describe('differential: ostree admin deploy vs our entries and configuration', (
       stateroots: ['testos', 'otheros'],
       commits: [
         { name: 'a', branch: 'testos/stable', spec: { kver: '6.1.0-13-amd64', osRelease: OS_RELEASE }, version: 'Thirty' },
-        { name: 'o', branch: 'otheros/stable', spec: { kver: '5.10.0-26-amd64', osRelease: OTHER_RELEASE }, version: '11.8' },
+        { name: 'o', branch: 'otheros/stable', spec: { kver: '5.10.0-26-amd64', osRelease: OTHER_RELEASE, devicetree: true }, version: '11.8' },
       ],
       steps: [
         { stateroot: 'testos', branch: 'testos/stable', step: (c) => ({ commit: c.get('a')!, karg: ['root=UUID=0d2d2b2c', 'rw'] }) },

@@ -26,6 +26,8 @@ export interface TreeSpec {
   devicetree?: boolean;
   /** Skip the initramfs (ostree then adds `init=` to the options). */
   noInitramfs?: boolean;
+  /** A directory of device trees (`usr/lib/modules/<kver>/dtb/`): relative path → contents. */
+  dtbDir?: Record<string, string>;
   /** Contents of `usr/lib/ostree-boot/uEnv.txt`. */
   uEnv?: string;
   /** Changes the kernel bytes, hence the boot checksum. */
@@ -123,6 +125,15 @@ export class OstreeSysroot {
     if (spec.devicetree) {
       await writeFile(join(mod, 'devicetree'), dtb);
       hash.update(dtb);
+    }
+    if (spec.dtbDir) {
+      // ostree hashes the directory's files in sorted path order.
+      for (const rel of Object.keys(spec.dtbDir).sort()) {
+        const file = join(mod, 'dtb', rel);
+        await mkdir(join(file, '..'), { recursive: true });
+        await writeFile(file, spec.dtbDir[rel]);
+        hash.update(spec.dtbDir[rel]);
+      }
     }
     await writeFile(join(tree, 'usr/lib/os-release'), spec.osRelease);
     if (spec.uEnv !== undefined) {

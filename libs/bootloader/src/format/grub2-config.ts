@@ -102,7 +102,8 @@ export interface Grub2MenuEntriesOptions {
  * `_ostree_bootloader_grub2_generate_config`), which `grub2-mkconfig` includes through
  * `15_ostree`: per entry `menuentry '<title>' --class gnu-linux --class gnu --class os
  * --unrestricted 'ostree-<i>-<device id>' {`, `load_video`, `set gfxpayload=keep`,
- * `insmod gzio`, the prepare-root commands, `linux <kernel> <options>`, `initrd <initrd>`, `}`.
+ * `insmod gzio`, the prepare-root commands, `linux <kernel> <options>`, `initrd <initrd>`,
+ * `devicetree <dtb>`, `}`.
  */
 export function generateGrub2MenuEntries(entries: readonly BlsEntry[], options: Grub2MenuEntriesOptions): string {
   const suffix = options.commandSuffix ?? '';
@@ -120,6 +121,7 @@ export function generateGrub2MenuEntries(entries: readonly BlsEntry[], options: 
     if (entry.initrd !== undefined) {
       out += `initrd${suffix} ${[entry.initrd, ...entry.overlayInitrds].join(' ')}\n`;
     }
+    if (entry.devicetree !== undefined) out += `devicetree ${entry.devicetree}\n`;
     out += '}\n';
   });
   return out;
