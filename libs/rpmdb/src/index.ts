@@ -100,3 +100,5 @@ export { readPayload, readPayloadFiles, archivePathToFilePath } from './payload-
 export type { ReadPayloadOptions, PayloadFile } from './payload-read.js';
 export { extractPackage, safePathComponents } from './payload-extract.js';
 export type { ExtractOptions, ExtractProgress, ExtractResult } from './payload-extract.js';
+export { verifyPackage, readKeyring, packageSignatureKeyIds } from './package-verify.js';
+export type { VerifyPackageOptions, VerifyPackageResult, SignatureCheck } from './package-verify.js';
