@@ -128,3 +128,41 @@ export {
 } from './format/metadata.js';
 export { SUMMARY_GVARIANT_TYPE, SUMMARY_KEYS, serializeSummary, parseSummary } from './format/summary.js';
 export type { Summary, SummaryRef } from './format/summary.js';
+export { commitToGVariant, commitFromGVariant } from './format/commit.js';
+export { readVarUint, writeVarUint } from './format/varint.js';
+export {
+  DELTA_SUPERBLOCK_GVARIANT_TYPE,
+  DELTA_PART_PAYLOAD_GVARIANT_TYPE,
+  DELTA_SIGNED_SUPERBLOCK_GVARIANT_TYPE,
+  DELTA_SIGNED_MAGIC,
+  DELTA_PART_MAX_UNCOMPRESSED,
+  OBJECT_TYPE_CODES,
+  staticDeltaName,
+  parseStaticDeltaName,
+  staticDeltaDir,
+  deltaIndexPath,
+  deltaIsLittleEndian,
+  parseDeltaSuperblock,
+  serializeDeltaSuperblock,
+  deltaInlinePart,
+  parseDeltaPartHeader,
+  parseDeltaPartPayload,
+  serializeDeltaPartPayload,
+  decodeDeltaOps,
+  encodeDeltaOps,
+  serializeDeltaIndex,
+  parseDeltaIndex,
+  serializeSignedSuperblock,
+  parseSignedSuperblock,
+} from './format/static-delta.js';
+export type {
+  DeltaObjectType,
+  DeltaObject,
+  DeltaPartMeta,
+  DeltaFallback,
+  DeltaSuperblock,
+  DeltaCompression,
+  DeltaMode,
+  DeltaPartPayload,
+  DeltaOp,
+} from './format/static-delta.js';

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, ParseError } from '@tsostree/errors';
 import { parseGVariant } from './gvariant/parse.js';
 import { serializeGVariant } from './gvariant/serialize.js';
-import type { Variant } from './gvariant/value.js';
+import type { GVariantValue, Variant } from './gvariant/value.js';
 import { assertMetadataSize, checksumFromBytes, checksumToBytes } from './checksum.js';
 import { bswap64 } from './validate.js';
 
@@ -40,12 +40,12 @@ export interface Commit {
   rootMeta: string;
 }
 
-/** Serializes a commit object. Metadata entries are written in the order given. */
-export function serializeCommit(commit: Commit): Uint8Array {
+/** The GVariant value of a commit (for embedding, e.g. in a static delta superblock). */
+export function commitToGVariant(commit: Commit): GVariantValue {
   if (!Number.isSafeInteger(commit.timestamp) || commit.timestamp < 0) {
     throw new InvalidArgumentError(`invalid commit timestamp ${commit.timestamp}`, { data: { timestamp: commit.timestamp } });
   }
-  return serializeGVariant(COMMIT_GVARIANT_TYPE, [
+  return [
     commit.metadata,
     commit.parent === null ? new Uint8Array(0) : checksumToBytes(commit.parent),
     commit.related.map((r) => [r.name, checksumToBytes(r.checksum)]),
@@ -54,13 +54,23 @@ export function serializeCommit(commit: Commit): Uint8Array {
     bswap64(BigInt(commit.timestamp)),
     checksumToBytes(commit.rootTree),
     checksumToBytes(commit.rootMeta),
-  ]);
+  ];
+}
+
+/** Serializes a commit object. Metadata entries are written in the order given. */
+export function serializeCommit(commit: Commit): Uint8Array {
+  return serializeGVariant(COMMIT_GVARIANT_TYPE, commitToGVariant(commit));
 }
 
 /** Parses and validates a commit (`ostree_validate_structureof_commit`: 32-byte checksums, empty or 32-byte parent). */
 export function parseCommit(bytes: Uint8Array): Commit {
   assertMetadataSize('commit', bytes.length);
-  const [metadata, parent, related, subject, body, ts, rootTree, rootMeta] = parseGVariant(COMMIT_GVARIANT_TYPE, bytes) as [
+  return commitFromGVariant(parseGVariant(COMMIT_GVARIANT_TYPE, bytes));
+}
+
+/** A commit from its parsed GVariant value, validated like {@link parseCommit}. */
+export function commitFromGVariant(value: GVariantValue): Commit {
+  const [metadata, parent, related, subject, body, ts, rootTree, rootMeta] = value as [
     [string, Variant][],
     Uint8Array,
     [string, Uint8Array][],
