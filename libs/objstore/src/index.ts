@@ -45,6 +45,16 @@ export { commitDirectory, loadCommit, commitParent } from './repo-commit.js';
 export type { CommitOptions, CommitResult, CommitProgress, TreeSource } from './repo-commit.js';
 export { checkoutCommit } from './repo-checkout.js';
 export type { CheckoutOptions } from './repo-checkout.js';
+export { traverseCommit, traverseDirTree, objectKey, parseObjectKey } from './repo-traverse.js';
+export type { ObjectSet, TraverseOptions } from './repo-traverse.js';
+export { fsckRepo, isPartial } from './repo-fsck.js';
+export type { FsckOptions, FsckResult, FsckProblem, FsckProblemKind } from './repo-fsck.js';
+export { pruneRepo } from './repo-prune.js';
+export type { PruneOptions, PruneResult } from './repo-prune.js';
+export { updateSummary, readSummary } from './repo-summary.js';
+export type { SummaryUpdateOptions } from './repo-summary.js';
+export { listTree, catFile, diffCommits, resolveCommit } from './repo-inspect.js';
+export type { TreeEntry, TreeDiff } from './repo-inspect.js';
 
 // GVariant (normal form, GLib-compatible)
 export { parseType, tryParseType, isSignature, isObjectPath, GVARIANT_MAX_DEPTH } from './format/gvariant/type.js';

@@ -1,9 +1,11 @@
+import { basename } from 'node:path';
 import { Command } from 'commander';
+import { checkoutCommit } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
-import { notImplemented } from '../../not-implemented.js';
+import { cliPath, openRepo } from './repo-option.js';
 
 /** `tsostree ostree checkout` */
-export function checkoutCommand(_ctx: CliContext): Command {
+export function checkoutCommand(ctx: CliContext): Command {
   return new Command('checkout')
     .summary('Check out a commit into a filesystem tree')
     .description('Check out a commit into a filesystem tree.')
@@ -13,6 +15,22 @@ export function checkoutCommand(_ctx: CliContext): Command {
     .option('-U, --user-mode', 'do not change file ownership or xattrs')
     .option('--union', 'keep existing files, overwriting from the commit')
     .option('--subpath <path>', 'check out a sub-directory')
+    .option('-C, --force-copy', 'never hardlink')
     .option('-H, --require-hardlinks', 'fail if hardlinks cannot be used')
-    .action(notImplemented('ostree checkout'));
+    .action(
+      async (
+        commit: string,
+        destination: string | undefined,
+        opts: { repo?: string; userMode?: boolean; union?: boolean; subpath?: string; forceCopy?: boolean },
+      ) => {
+        const repo = await openRepo(ctx, opts.repo);
+        const dest = cliPath(ctx, destination ?? basename(commit));
+        await checkoutCommit(repo, commit, dest, {
+          userMode: opts.userMode === true,
+          union: opts.union === true,
+          forceCopy: opts.forceCopy === true,
+          ...(opts.subpath !== undefined ? { subpath: opts.subpath } : {}),
+        });
+      },
+    );
 }

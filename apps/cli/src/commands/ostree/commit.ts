@@ -1,24 +1,95 @@
 import { Command } from 'commander';
+import { InvalidArgumentError, UnsupportedError } from '@tsostree/errors';
+import { Variant, commitDirectory, type TreeSource } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
-import { notImplemented } from '../../not-implemented.js';
+import { parseTimestamp } from './ostree-format.js';
+import { cliPath, collect, openRepo } from './repo-option.js';
+
+interface CommitOpts {
+  repo?: string;
+  branch?: string;
+  orphan?: boolean;
+  subject?: string;
+  body?: string;
+  tree?: string[];
+  addMetadataString?: string[];
+  timestamp?: string;
+  ownerUid?: string;
+  ownerGid?: string;
+  canonicalPermissions?: boolean;
+  skipIfUnchanged?: boolean;
+  parent?: string;
+  xattrs: boolean;
+  bindings: boolean;
+}
+
+function parseId(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`invalid ${what} ${JSON.stringify(text)}`);
+  return Number(text);
+}
 
 /** `tsostree ostree commit` */
-export function commitCommand(_ctx: CliContext): Command {
+export function commitCommand(ctx: CliContext): Command {
   return new Command('commit')
     .summary('Commit a new revision')
     .description('Commit a new revision.')
     .argument('[path]')
     .option('--repo <path>', 'path to the repository')
     .option('-b, --branch <ref>', 'branch')
+    .option('--orphan', 'create a commit without a branch')
     .option('-s, --subject <text>', 'one-line subject')
     .option('-m, --body <text>', 'full description')
-    .option('--tree <spec>', 'dir=PATH, tar=… or ref=REV (repeatable)')
-    .option('--add-metadata-string <k=v>', 'metadata string (repeatable)')
+    .option('--tree <spec>', 'dir=PATH or ref=REV (repeatable)', collect)
+    .option('--add-metadata-string <k=v>', 'metadata string (repeatable)', collect)
     .option('--timestamp <time>', 'override the timestamp')
     .option('--owner-uid <uid>', 'set the owner of every file')
     .option('--owner-gid <gid>', 'set the group of every file')
     .option('--canonical-permissions', 'canonicalize permissions like bare-user-only')
+    .option('--no-xattrs', 'do not import extended attributes')
+    .option('--no-bindings', 'do not add ostree.ref-binding metadata')
     .option('--skip-if-unchanged', 'do not commit if the tree is unchanged')
     .option('--parent <commit>', 'parent commit (none for no parent)')
-    .action(notImplemented('ostree commit'));
+    .action(async (path: string | undefined, opts: CommitOpts) => {
+      if (!opts.branch && !opts.orphan) {
+        throw new InvalidArgumentError('A branch must be specified with --branch, or use --orphan');
+      }
+      const trees: TreeSource[] = [];
+      for (const spec of opts.tree ?? []) {
+        const eq = spec.indexOf('=');
+        const kind = spec.slice(0, eq);
+        const value = spec.slice(eq + 1);
+        if (kind === 'dir') trees.push({ dir: cliPath(ctx, value) });
+        else if (kind === 'ref') trees.push({ ref: value });
+        else if (kind === 'tar') throw new UnsupportedError('--tree=tar= is not supported');
+        else throw new InvalidArgumentError(`Invalid --tree argument ${JSON.stringify(spec)}: expected dir=PATH or ref=REV`);
+      }
+      if (path !== undefined) trees.unshift({ dir: cliPath(ctx, path) });
+      if (trees.length === 0) trees.push({ dir: ctx.cwd });
+      const metadata: [string, Variant][] = [];
+      for (const kv of opts.addMetadataString ?? []) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new InvalidArgumentError(`Missing '=' in KEY=VALUE metadata '${kv}'`);
+        metadata.push([kv.slice(0, eq), new Variant('s', kv.slice(eq + 1))]);
+      }
+      const repo = await openRepo(ctx, opts.repo);
+      const ownerUid = parseId(opts.ownerUid, 'uid');
+      const ownerGid = parseId(opts.ownerGid, 'gid');
+      const result = await commitDirectory(repo, undefined, {
+        trees,
+        metadata,
+        ...(opts.branch ? { branch: opts.branch } : {}),
+        ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
+        ...(opts.body !== undefined ? { body: opts.body } : {}),
+        ...(opts.timestamp !== undefined ? { timestamp: parseTimestamp(opts.timestamp) } : {}),
+        ...(ownerUid !== undefined ? { ownerUid } : {}),
+        ...(ownerGid !== undefined ? { ownerGid } : {}),
+        ...(opts.parent !== undefined ? { parent: opts.parent === 'none' ? null : opts.parent } : {}),
+        canonicalPermissions: opts.canonicalPermissions === true,
+        skipIfUnchanged: opts.skipIfUnchanged === true,
+        noXattrs: opts.xattrs === false,
+        noBindings: opts.bindings === false,
+      });
+      ctx.stdout(`${result.checksum}\n`);
+    });
 }

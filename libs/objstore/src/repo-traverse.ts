@@ -1,0 +1,83 @@
+import { NotFoundError, isTsostreeError } from '@tsostree/errors';
+import { parseCommit, type Commit } from './format/commit.js';
+import { parseDirTree } from './format/dirtree.js';
+import type { ObjectType } from './format/object-path.js';
+import { readMetadataObject } from './repo-objects.js';
+import type { Repo } from './repo.js';
+
+/** `checksum.type` keys of a set of objects. */
+export type ObjectSet = Set<string>;
+
+export const objectKey = (checksum: string, type: ObjectType): string => `${checksum}.${type}`;
+
+export function parseObjectKey(key: string): { checksum: string; type: ObjectType } {
+  return { checksum: key.slice(0, 64), type: key.slice(65) as ObjectType };
+}
+
+export interface TraverseOptions {
+  /** Parents to follow: 0 = this commit only, -1 = all (default 0). */
+  depth?: number;
+  /** Missing objects are skipped instead of throwing (prune, fsck). */
+  ignoreMissing?: boolean;
+  /** Called for each metadata object that cannot be read or parsed (fsck). */
+  onError?: (checksum: string, type: ObjectType, error: unknown) => void;
+}
+
+async function readTree(repo: Repo, checksum: string, options: TraverseOptions) {
+  try {
+    return parseDirTree(await readMetadataObject(repo, 'dirtree', checksum));
+  } catch (error) {
+    if (options.onError) {
+      options.onError(checksum, 'dirtree', error);
+      return undefined;
+    }
+    if (options.ignoreMissing && isTsostreeError(error, NotFoundError.code)) return undefined;
+    throw error;
+  }
+}
+
+/** Adds every object reachable from the dirtree `treeChecksum` to `out`. */
+export async function traverseDirTree(repo: Repo, treeChecksum: string, metaChecksum: string, out: ObjectSet, options: TraverseOptions = {}): Promise<void> {
+  out.add(objectKey(metaChecksum, 'dirmeta'));
+  const key = objectKey(treeChecksum, 'dirtree');
+  if (out.has(key)) return;
+  out.add(key);
+  const tree = await readTree(repo, treeChecksum, options);
+  if (!tree) return;
+  for (const f of tree.files) out.add(objectKey(f.checksum, 'file'));
+  for (const d of tree.dirs) await traverseDirTree(repo, d.treeChecksum, d.metaChecksum, out, options);
+}
+
+async function readCommit(repo: Repo, checksum: string, options: TraverseOptions): Promise<Commit | undefined> {
+  try {
+    return parseCommit(await readMetadataObject(repo, 'commit', checksum));
+  } catch (error) {
+    if (options.onError) {
+      options.onError(checksum, 'commit', error);
+      return undefined;
+    }
+    if (options.ignoreMissing && isTsostreeError(error, NotFoundError.code)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Adds a commit, its detached metadata key, its tree, and (up to `depth`) its parents' to `out`
+ * (ostree `ostree_repo_traverse_commit`).
+ */
+export async function traverseCommit(repo: Repo, commitChecksum: string, out: ObjectSet, options: TraverseOptions = {}): Promise<void> {
+  let checksum: string | null = commitChecksum;
+  let remaining = options.depth ?? 0;
+  while (checksum) {
+    const key = objectKey(checksum, 'commit');
+    if (out.has(key)) return;
+    out.add(key);
+    out.add(objectKey(checksum, 'commitmeta'));
+    const commit = await readCommit(repo, checksum, options);
+    if (!commit) return;
+    await traverseDirTree(repo, commit.rootTree, commit.rootMeta, out, options);
+    if (remaining === 0) return;
+    if (remaining > 0) remaining--;
+    checksum = commit.parent;
+  }
+}
