@@ -102,3 +102,15 @@ export { extractPackage, safePathComponents } from './payload-extract.js';
 export type { ExtractOptions, ExtractProgress, ExtractResult } from './payload-extract.js';
 export { verifyPackage, readKeyring, packageSignatureKeyIds } from './package-verify.js';
 export type { VerifyPackageOptions, VerifyPackageResult, SignatureCheck } from './package-verify.js';
+
+export { Rpmdb, readRpmdb, writeRpmdb, RPMDB_SQLITE_FILE, type InstalledPackage, type OpenRpmdbOptions } from './rpmdb/rpmdb-sqlite.js';
+export { installedHeader, mergedSignatureTag, FileState, type InstallOptions } from './rpmdb/installed-header.js';
+export {
+  RPMDB_INDEXES,
+  indexRows,
+  allIndexRows,
+  isTransientRequire,
+  richDependencyIndexNames,
+  type RpmdbIndexName,
+  type IndexRow,
+} from './rpmdb/rpmdb-index.js';

@@ -23,3 +23,30 @@ declare module 'lzma-native' {
   };
   export default lzmaNative;
 }
+
+declare module 'sql.js' {
+  export type SqlValue = number | string | Uint8Array | null;
+  export interface QueryExecResult {
+    columns: string[];
+    values: SqlValue[][];
+  }
+  export interface Statement {
+    bind(values?: SqlValue[]): boolean;
+    step(): boolean;
+    get(): SqlValue[];
+    run(values?: SqlValue[]): void;
+    reset(): void;
+    free(): boolean;
+  }
+  export interface Database {
+    exec(sql: string, params?: SqlValue[]): QueryExecResult[];
+    run(sql: string, params?: SqlValue[]): Database;
+    prepare(sql: string): Statement;
+    export(): Uint8Array;
+    close(): void;
+  }
+  export interface SqlJsStatic {
+    Database: new (data?: Uint8Array) => Database;
+  }
+  export default function initSqlJs(config?: { locateFile?: (file: string) => string }): Promise<SqlJsStatic>;
+}

@@ -1,0 +1,242 @@
+/**
+ * rpm's sqlite database (`rpmdb.sqlite`, rpm ≥ 4.16), read and written through sql.js (SQLite compiled to
+ * WebAssembly; see the README for why).
+ *
+ * Layout, as rpm's sqlite backend creates it: a `Packages` table `(hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)`
+ * whose blobs are installed headers without the magic, and one table per index `(key, hnum, idx)` with the
+ * rows of rpmdb-index.ts. The whole database is loaded into memory; `save()` writes it back atomically (temporary
+ * file + rename), in WAL mode like rpm's, and drops stale `-wal`/`-shm` files.
+ */
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
+import * as path from 'node:path';
+import { CorruptError, NotFoundError, UnsupportedError, fromSystemError, isTsostreeError, withContext } from '@tsostree/errors';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { parseHeader, serializeHeader, type Header } from '../format/header.js';
+import { BLOB_KEY_INDEXES, KEY_ONLY_INDEXES, RPMDB_INDEXES, UNINDEXED_KEY, allIndexRows, type RpmdbIndexName } from './rpmdb-index.js';
+
+export const RPMDB_SQLITE_FILE = 'rpmdb.sqlite';
+
+export interface InstalledPackage {
+  /** rpm's header number (the Packages row id, what `rpm -q --qf '%{DBINSTANCE}'` prints). */
+  hnum: number;
+  header: Header;
+}
+
+let sqlPromise: Promise<SqlJsStatic> | undefined;
+function sqlite(): Promise<SqlJsStatic> {
+  sqlPromise ??= initSqlJs();
+  return sqlPromise;
+}
+
+function schema(): string[] {
+  const statements = [`CREATE TABLE IF NOT EXISTS 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)`];
+  for (const [name] of RPMDB_INDEXES) {
+    const keyType = BLOB_KEY_INDEXES.has(name) ? 'BLOB' : 'TEXT';
+    statements.push(
+      `CREATE TABLE IF NOT EXISTS '${name}' (key '${keyType}' NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL, FOREIGN KEY (hnum) REFERENCES 'Packages'(hnum))`,
+    );
+    if (!UNINDEXED_KEY.has(name)) statements.push(`CREATE INDEX IF NOT EXISTS '${name}_key_idx' ON '${name}'(key ASC)`);
+    if (!UNINDEXED_KEY.has(name) && !KEY_ONLY_INDEXES.has(name)) {
+      statements.push(`CREATE INDEX IF NOT EXISTS '${name}_hnum_idx' ON '${name}'(hnum ASC)`);
+    }
+  }
+  return statements;
+}
+
+export interface OpenRpmdbOptions {
+  /** Create an empty database when none exists (like `rpmdb --initdb`). Default false. */
+  create?: boolean;
+}
+
+/** An rpm sqlite database held in memory; `save()` writes it back. */
+export class Rpmdb {
+  readonly dbpath: string;
+  readonly #db: Database;
+
+  private constructor(dbpath: string, db: Database) {
+    this.dbpath = dbpath;
+    this.#db = db;
+  }
+
+  /** A new, empty database for `dbpath` (nothing is written until `save()`). */
+  static async create(dbpath: string): Promise<Rpmdb> {
+    const SQL = await sqlite();
+    const db = new SQL.Database();
+    for (const statement of schema()) db.run(statement);
+    return new Rpmdb(dbpath, db);
+  }
+
+  /** Opens `<dbpath>/rpmdb.sqlite` (dbpath is the directory, e.g. `<root>/usr/lib/sysimage/rpm`). */
+  static async open(dbpath: string, options: OpenRpmdbOptions = {}): Promise<Rpmdb> {
+    const SQL = await sqlite();
+    const file = path.join(dbpath, RPMDB_SQLITE_FILE);
+    if (!existsSync(file)) {
+      if (!options.create) throw new NotFoundError(`no rpm database at ${file}`, { data: { path: file } });
+      return Rpmdb.create(dbpath);
+    }
+    const wal = `${file}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0) {
+      throw new UnsupportedError(
+        `${wal} holds changes not yet checkpointed into ${file}; let rpm close the database (e.g. run rpm -qa) first`,
+        { data: { path: wal } },
+      );
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (error) {
+      throw fromSystemError(error, `reading ${file}`);
+    }
+    let db: Database;
+    try {
+      db = new SQL.Database(bytes);
+      db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Packages'");
+    } catch (error) {
+      throw new CorruptError(`${file} is not a readable sqlite database: ${(error as Error).message}`, {
+        cause: error,
+        data: { path: file },
+      });
+    }
+    const tables = new Set(
+      (db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((row) => String(row[0])),
+    );
+    if (!tables.has('Packages')) throw new CorruptError(`${file} has no Packages table: not an rpm database`, { data: { path: file } });
+    for (const statement of schema()) db.run(statement);
+    return new Rpmdb(dbpath, db);
+  }
+
+  /** Header numbers of every installed package, ascending. */
+  hnums(): number[] {
+    return (this.#db.exec('SELECT hnum FROM Packages ORDER BY hnum')[0]?.values ?? []).map((row) => Number(row[0]));
+  }
+
+  /** The raw header blob (no magic) of one package. */
+  blob(hnum: number): Uint8Array {
+    const statement = this.#db.prepare('SELECT blob FROM Packages WHERE hnum = ?');
+    try {
+      statement.bind([hnum]);
+      if (!statement.step()) throw new NotFoundError(`no package with header number ${hnum}`, { data: { hnum } });
+      const value = statement.get()[0];
+      if (!(value instanceof Uint8Array)) throw new CorruptError(`header ${hnum} is not a blob`, { data: { hnum } });
+      return value;
+    } finally {
+      statement.free();
+    }
+  }
+
+  /** The parsed header of one package; a damaged blob is a `ParseError` naming the header number. */
+  header(hnum: number): Header {
+    const blob = this.blob(hnum);
+    try {
+      const { header, end } = parseHeader(blob, { magic: false });
+      if (end !== blob.length) throw new CorruptError(`header ${hnum} has ${blob.length - end} trailing bytes`, { data: { hnum } });
+      return header;
+    } catch (error) {
+      throw withContext(`rpmdb header #${hnum}`, error);
+    }
+  }
+
+  /** Every installed package, in header-number order. */
+  *packages(): Generator<InstalledPackage> {
+    for (const hnum of this.hnums()) yield { hnum, header: this.header(hnum) };
+  }
+
+  /** Header numbers whose index `index` has `key` (e.g. `lookup('Providename', 'libc.so.6()(64bit)')`). */
+  lookup(index: RpmdbIndexName, key: string | Uint8Array): number[] {
+    const statement = this.#db.prepare(`SELECT DISTINCT hnum FROM '${index}' WHERE key = ? ORDER BY hnum`);
+    const out: number[] = [];
+    try {
+      statement.bind([key]);
+      while (statement.step()) out.push(Number(statement.get()[0]));
+    } finally {
+      statement.free();
+    }
+    return out;
+  }
+
+  /** Adds an installed header (see `installedHeader`) with its index rows; returns its header number. */
+  add(header: Header): number {
+    const blob = serializeHeader(header, { magic: false });
+    const db = this.#db;
+    db.run('BEGIN');
+    try {
+      db.run("INSERT INTO 'Packages' (blob) VALUES (?)", [blob]);
+      const hnum = Number(db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+      for (const [index, rows] of allIndexRows(header)) {
+        if (rows.length === 0) continue;
+        const statement = db.prepare(`INSERT INTO '${index}' (key, hnum, idx) VALUES (?, ?, ?)`);
+        try {
+          for (const row of rows) statement.run([row.key, hnum, row.idx]);
+        } finally {
+          statement.free();
+        }
+      }
+      db.run('COMMIT');
+      return hnum;
+    } catch (error) {
+      db.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Removes a package and its index rows. */
+  remove(hnum: number): void {
+    const db = this.#db;
+    if (!this.hnums().includes(hnum)) throw new NotFoundError(`no package with header number ${hnum}`, { data: { hnum } });
+    db.run('BEGIN');
+    for (const [index] of RPMDB_INDEXES) db.run(`DELETE FROM '${index}' WHERE hnum = ?`, [hnum]);
+    db.run("DELETE FROM 'Packages' WHERE hnum = ?", [hnum]);
+    db.run('COMMIT');
+  }
+
+  /** Writes the database to `<dbpath>/rpmdb.sqlite` atomically. */
+  save(): void {
+    const bytes = this.#db.export();
+    // sql.js exports in rollback-journal mode; mark the file WAL like rpm's (format bytes 18 and 19 = 2).
+    bytes[18] = 2;
+    bytes[19] = 2;
+    const file = path.join(this.dbpath, RPMDB_SQLITE_FILE);
+    const tmp = `${file}.tmp-${process.pid}`;
+    try {
+      mkdirSync(this.dbpath, { recursive: true });
+      writeFileSync(tmp, bytes, { mode: 0o644 });
+      const fd = openSync(tmp, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+      rmSync(`${file}-wal`, { force: true });
+      rmSync(`${file}-shm`, { force: true });
+      renameSync(tmp, file);
+      const lock = path.join(this.dbpath, '.rpm.lock');
+      if (!existsSync(lock)) writeFileSync(lock, '', { mode: 0o644 });
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw fromSystemError(error, `writing ${file}`);
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/** Reads every installed package of the rpm database in `dbpath`. */
+export async function readRpmdb(dbpath: string): Promise<InstalledPackage[]> {
+  const db = await Rpmdb.open(dbpath);
+  try {
+    return [...db.packages()];
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes a new rpm database holding `headers` (installed headers, see `installedHeader`), replacing any old one. */
+export async function writeRpmdb(dbpath: string, headers: Iterable<Header>): Promise<number[]> {
+  const db = await Rpmdb.create(dbpath);
+  try {
+    const hnums = [...headers].map((header) => db.add(header));
+    db.save();
+    return hnums;
+  } finally {
+    db.close();
+  }
+}
