@@ -136,8 +136,8 @@ export {
   serializeTombstone,
   parseTombstone,
 } from './format/metadata.js';
-export { SUMMARY_GVARIANT_TYPE, SUMMARY_KEYS, serializeSummary, parseSummary } from './format/summary.js';
-export type { Summary, SummaryRef } from './format/summary.js';
+export { SUMMARY_GVARIANT_TYPE, SUMMARY_KEYS, serializeSummary, parseSummary, summaryRefFromCommit, summaryMetadata } from './format/summary.js';
+export type { Summary, SummaryRef, SummaryMetadataOptions } from './format/summary.js';
 export { commitToGVariant, commitFromGVariant } from './format/commit.js';
 export { readVarUint, writeVarUint } from './format/varint.js';
 export {

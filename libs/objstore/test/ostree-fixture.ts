@@ -60,6 +60,7 @@ export function makeOstreeFixture(): OstreeFixture {
   writeFileSync(join(tree, 'a'), 'hello again\n');
   const c2 = ostree(archive, 'commit', '-b', 'main', '--timestamp=2024-01-01T00:00:00Z', '-s', 'second', '-m', 'a body\nwith lines', '--generate-sizes', tree);
   const c3 = ostree(archive, 'commit', '-b', 'other/branch', '--timestamp=2024-02-02T00:00:00Z', '-s', 'other', '--owner-uid=0', '--owner-gid=0', tree);
+  ostree(archive, 'commit', '-b', 'versioned', '--timestamp=2024-02-03T00:00:00Z', '-s', 'versioned', '--add-metadata-string=version=9.9', tree);
   const gone = ostree(archive, 'commit', '-b', 'gone', '--timestamp=2024-03-03T00:00:00Z', '-s', 'to delete', tree);
   ostree(archive, 'refs', '--delete', 'gone');
   ostree(archive, 'config', 'set', 'core.tombstone-commits', 'true');

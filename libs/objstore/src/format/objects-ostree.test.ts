@@ -13,7 +13,7 @@ import { parseDirTree, serializeDirTree } from './dirtree.js';
 import { contentChecksum, contentChecksumStream, parseFilezHeader, serializeFilezHeader } from './file-header.js';
 import { decodeFilez, encodeFilez } from './filez.js';
 import { parseDetachedMetadata, parseTombstone, serializeDetachedMetadata, serializeTombstone, vardictU64BE } from './metadata.js';
-import { parseSummary, serializeSummary } from './summary.js';
+import { parseSummary, serializeSummary, summaryMetadata, summaryRefFromCommit } from './summary.js';
 import { vardictGet } from './gvariant/value.js';
 import { S_IFLNK, S_IFMT } from './validate.js';
 
@@ -86,12 +86,24 @@ describe('metadata objects written by ostree', () => {
     const sumBytes = new Uint8Array(readFileSync(join(fx.archive, 'summary')));
     const summary = parseSummary(sumBytes);
     expect(hex(serializeSummary(summary))).toBe(hex(sumBytes));
-    expect(summary.refs.map((r) => r.name)).toEqual(['main', 'other/branch']);
+    expect(summary.refs.map((r) => r.name)).toEqual(['main', 'other/branch', 'versioned']);
+    expect(vardictGet(summary.refs[2]!.metadata, 'ostree.commit.version', 's')).toBe('9.9');
     const main = summary.refs[0]!;
     expect(main.checksum).toBe(c2);
     const commitFile = join(fx.archive, 'objects', c2!.slice(0, 2), `${c2!.slice(2)}.commit`);
     expect(main.commitSize).toBe(readFileSync(commitFile).length);
     expect(vardictU64BE(main.metadata, 'ostree.commit.timestamp')).toBe(Date.parse('2024-01-01T00:00:00Z') / 1000);
+
+    // Rebuild the summary from the refs and commit objects: same bytes as `ostree summary -u`.
+    const refs = ostree(fx.archive, 'refs').split('\n').filter(Boolean).map((name) => {
+      const csum = ostree(fx.archive, 'rev-parse', name);
+      return summaryRefFromCommit(name, new Uint8Array(readFileSync(join(fx.archive, 'objects', csum.slice(0, 2), `${csum.slice(2)}.commit`))));
+    });
+    const rebuilt = serializeSummary({
+      refs,
+      metadata: summaryMetadata({ mode: 'archive-z2', lastModified: vardictU64BE(summary.metadata, 'ostree.summary.last-modified')!, tombstoneCommits: true }),
+    });
+    expect(hex(rebuilt)).toBe(hex(sumBytes));
   });
 });
 

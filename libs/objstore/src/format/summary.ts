@@ -1,8 +1,10 @@
 import { InvalidArgumentError, ParseError } from '@tsostree/errors';
 import { parseGVariant } from './gvariant/parse.js';
 import { serializeGVariant } from './gvariant/serialize.js';
-import type { Variant } from './gvariant/value.js';
-import { assertMetadataSize, checksumFromBytes, checksumToBytes } from './checksum.js';
+import { Variant, vardictGet } from './gvariant/value.js';
+import { assertMetadataSize, checksumFromBytes, checksumToBytes, sha256Hex } from './checksum.js';
+import { parseCommit } from './commit.js';
+import { variantBool, variantBytes, variantString, variantU64BE } from './metadata.js';
 import { compareNames } from './xattrs.js';
 
 /**
@@ -77,4 +79,52 @@ export function parseSummary(bytes: Uint8Array): Summary {
     if (c >= 0) throw new ParseError(`summary refs are not sorted and unique at ${JSON.stringify(refs[i]!.name.slice(0, 80))}`);
   }
   return { refs, metadata };
+}
+
+/**
+ * A summary ref entry for a commit, as `ostree summary -u` writes it: the commit object's size and
+ * checksum, then `ostree.commit.version` (when the commit has a `version`) and
+ * `ostree.commit.timestamp` (big-endian), in that order.
+ */
+export function summaryRefFromCommit(name: string, commitBytes: Uint8Array): SummaryRef {
+  const commit = parseCommit(commitBytes);
+  const metadata: [string, Variant][] = [];
+  const version = vardictGet(commit.metadata, 'version', 's');
+  if (typeof version === 'string') metadata.push([SUMMARY_KEYS.commitVersion, variantString(version)]);
+  metadata.push([SUMMARY_KEYS.commitTimestamp, variantU64BE(commit.timestamp)]);
+  return { name, commitSize: commitBytes.length, checksum: sha256Hex(commitBytes), metadata };
+}
+
+export interface SummaryMetadataOptions {
+  /** The `[core] mode` as written in the config, e.g. `archive-z2`, `bare`, `bare-user`. */
+  mode: string;
+  /** Seconds since the epoch. */
+  lastModified: number;
+  tombstoneCommits: boolean;
+  /** Static deltas to list (name → superblock checksum), in the order to write them. */
+  staticDeltas?: readonly { name: string; superblockChecksum: string }[];
+  /** ostree 2020.7+ always writes `true`. */
+  indexedDeltas?: boolean;
+  collectionId?: string;
+  /** Seconds since the epoch; written only when set. */
+  expires?: number;
+}
+
+/**
+ * The global summary metadata in the order ostree 2022.7 writes it: mode, last-modified,
+ * tombstone-commits, static-deltas (when any), indexed-deltas, collection-id (when set), expires.
+ */
+export function summaryMetadata(o: SummaryMetadataOptions): [string, Variant][] {
+  const md: [string, Variant][] = [
+    [SUMMARY_KEYS.mode, variantString(o.mode)],
+    [SUMMARY_KEYS.lastModified, variantU64BE(o.lastModified)],
+    [SUMMARY_KEYS.tombstoneCommits, variantBool(o.tombstoneCommits)],
+  ];
+  if (o.staticDeltas && o.staticDeltas.length > 0) {
+    md.push([SUMMARY_KEYS.staticDeltas, new Variant('a{sv}', o.staticDeltas.map((d) => [d.name, variantBytes(checksumToBytes(d.superblockChecksum))]))]);
+  }
+  md.push([SUMMARY_KEYS.indexedDeltas, variantBool(o.indexedDeltas ?? true)]);
+  if (o.collectionId !== undefined) md.push([SUMMARY_KEYS.collectionId, variantString(o.collectionId)]);
+  if (o.expires !== undefined) md.push([SUMMARY_KEYS.expires, variantU64BE(o.expires)]);
+  return md;
 }
