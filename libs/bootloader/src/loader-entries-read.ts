@@ -16,19 +16,22 @@ export async function readLoaderEntries(
   const dir = `boot/loader.${bootVersion}/entries`;
   const names = await read.readDir(dir);
   if (names === undefined) return [];
-  const out: LoaderEntry[] = [];
-  for (const filename of [...names].sort()) {
-    if (!filename.startsWith('ostree-') || !filename.endsWith('.conf') || filename.includes('/')) continue;
-    const path = `${dir}/${filename}`;
-    const type = await read.lstat(path);
-    if (type !== 'file' && !(type === 'symlink' && (await read.exists(path)))) continue;
-    const bytes = await read.readFile(path);
-    if (bytes === undefined) continue;
-    try {
-      out.push({ filename, entry: parseBlsEntry(bytes, options) });
-    } catch (error) {
-      throw withContext(`parsing ${filename}`, error);
-    }
-  }
+  const candidates = [...names].sort().filter((f) => f.startsWith('ostree-') && f.endsWith('.conf') && !f.includes('/'));
+  // Entries are few and small: read them concurrently.
+  const loaded = await Promise.all(
+    candidates.map(async (filename) => {
+      const path = `${dir}/${filename}`;
+      const type = await read.lstat(path);
+      if (type !== 'file' && !(type === 'symlink' && (await read.exists(path)))) return undefined;
+      const bytes = await read.readFile(path);
+      if (bytes === undefined) return undefined;
+      try {
+        return { filename, entry: parseBlsEntry(bytes, options) };
+      } catch (error) {
+        throw withContext(`parsing ${filename}`, error);
+      }
+    }),
+  );
+  const out = loaded.filter((e): e is LoaderEntry => e !== undefined);
   return sortBlsEntries(out, (e) => e.entry);
 }

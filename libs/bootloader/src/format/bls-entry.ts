@@ -56,42 +56,57 @@ export function emptyBlsEntry(): BlsEntry {
 export function parseBlsEntry(input: Uint8Array | string, options: ParseBlsEntryOptions = {}): BlsEntry {
   const text = decodeConfigText(input, 'BLS entry', options.maxBytes ?? DEFAULT_MAX_BYTES);
   const entry = emptyBlsEntry();
-  let offset = 0;
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n];
-    const lineOffset = offset;
-    offset += utf8Length(line) + 1;
-    if (line === '' || line.startsWith('#')) continue;
-    const bad = CONTROL_RE.exec(line);
-    if (bad) {
-      throw new ParseError(`BLS entry line ${n + 1}: control character 0x${bad[0].charCodeAt(0).toString(16)}`, {
-        offset: lineOffset + utf8Length(line.slice(0, bad.index)),
-      });
+  // One pass over the text; offsets are tracked in UTF-16 units and turned into byte offsets
+  // only for an error.
+  const byteOffset = (chars: number) => utf8Length(text.slice(0, chars));
+  const len = text.length;
+  let lineStart = 0;
+  for (let n = 1; lineStart <= len; n++) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = len;
+    const first = text.charCodeAt(lineStart);
+    if (lineEnd === lineStart || first === 0x23 /* # */) {
+      lineStart = lineEnd + 1;
+      continue;
     }
-    const sep = line.search(/[ \t]/);
-    const key = sep === -1 ? line : line.slice(0, sep);
+    // Scan: key characters up to the first space or tab, and control characters anywhere.
+    let sep = -1;
+    for (let i = lineStart; i < lineEnd; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
+        throw new ParseError(`BLS entry line ${n}: control character 0x${c.toString(16)}`, { offset: byteOffset(i) });
+      }
+      if (sep === -1 && (c === 0x20 || c === 0x09)) sep = i;
+    }
+    const key = text.slice(lineStart, sep === -1 ? lineEnd : sep);
     if (!KEY_RE.test(key)) {
-      throw new ParseError(`BLS entry line ${n + 1}: expected "key value", got ${JSON.stringify(line.slice(0, 40))}`, {
-        offset: lineOffset,
+      throw new ParseError(`BLS entry line ${n}: expected "key value", got ${JSON.stringify(text.slice(lineStart, Math.min(lineEnd, lineStart + 40)))}`, {
+        offset: byteOffset(lineStart),
       });
     }
     if (sep === -1) {
-      throw new ParseError(`BLS entry line ${n + 1}: key "${key}" has no value`, { offset: lineOffset });
+      throw new ParseError(`BLS entry line ${n}: key "${key}" has no value`, { offset: byteOffset(lineStart) });
     }
-    const value = line.slice(sep + 1);
-    if (KNOWN.has(key)) {
-      const k = key as BlsKnownKey;
-      if (k === 'initrd' && entry.initrd !== undefined) {
-        entry.overlayInitrds.push(value);
-      } else if (entry[k] !== undefined) {
-        throw new ParseError(`BLS entry line ${n + 1}: repeated key "${key}"`, { offset: lineOffset });
-      } else {
-        entry[k] = value;
-      }
-    } else {
-      entry.extra.push([key, value]);
+    const value = text.slice(sep + 1, lineEnd);
+    switch (key) {
+      case 'title':
+      case 'version':
+      case 'options':
+      case 'devicetree':
+      case 'linux':
+      case 'initrd':
+        if (key === 'initrd' && entry.initrd !== undefined) {
+          entry.overlayInitrds.push(value);
+        } else if (entry[key] !== undefined) {
+          throw new ParseError(`BLS entry line ${n}: repeated key "${key}"`, { offset: byteOffset(lineStart) });
+        } else {
+          entry[key] = value;
+        }
+        break;
+      default:
+        entry.extra.push([key, value]);
     }
+    lineStart = lineEnd + 1;
   }
   for (const key of options.requiredKeys ?? ['linux']) {
     if (getBlsValue(entry, key) === undefined) {

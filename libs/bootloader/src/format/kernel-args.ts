@@ -14,6 +14,7 @@ export interface KernelArg {
  */
 export function splitKernelArgs(cmdline: string): string[] {
   if (cmdline === '') return [];
+  if (!cmdline.includes('"')) return cmdline.split(' ');
   const out: string[] = [];
   let cur = '';
   let quoted = false;

@@ -1,6 +1,7 @@
 import { ParseError } from '@tsostree/errors';
 
-const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
+// Input is validated by firstInvalidUtf8Offset first, so a non-fatal decoder gives the same result (faster).
+const decoder = new TextDecoder('utf-8');
 
 /** The byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
 export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
@@ -44,8 +45,14 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
  */
 export function decodeConfigText(input: Uint8Array | string, what: string, maxBytes: number): string {
   if (typeof input === 'string') {
-    const bytes = new TextEncoder().encode(input);
-    return decodeConfigText(bytes, what, maxBytes);
+    // A JS string is valid UTF-8 unless it has lone surrogates; only measure it when it could be too big.
+    if (input.length * 3 > maxBytes && utf8Length(input) > maxBytes) return decodeConfigText(new TextEncoder().encode(input), what, maxBytes);
+    const nul = input.indexOf('\0');
+    if (nul !== -1) throw new ParseError(`${what}: NUL byte`, { offset: utf8Length(input.slice(0, nul)) });
+    if (/[\uD800-\uDFFF]/.test(input) && !isWellFormedString(input)) {
+      return decodeConfigText(new TextEncoder().encode(input), what, maxBytes);
+    }
+    return input;
   }
   if (input.length > maxBytes) {
     throw new ParseError(`${what}: file is ${input.length} bytes, more than the limit of ${maxBytes}`, {
@@ -56,7 +63,19 @@ export function decodeConfigText(input: Uint8Array | string, what: string, maxBy
   if (nul !== -1) throw new ParseError(`${what}: NUL byte`, { offset: nul });
   const bad = firstInvalidUtf8Offset(input);
   if (bad !== -1) throw new ParseError(`${what}: invalid UTF-8`, { offset: bad });
-  return fatalDecoder.decode(input);
+  return decoder.decode(input);
+}
+
+function isWellFormedString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+      i += 1;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
+  }
+  return true;
 }
 
 /** Byte length of `text` in UTF-8 (to turn string positions into byte offsets). */
