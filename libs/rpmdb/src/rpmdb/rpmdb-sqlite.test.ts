@@ -274,11 +274,40 @@ describe('hostile databases', () => {
       expect((error as Error).message).toContain('rpmdb header #1');
     }
   });
-  it('un-checkpointed WAL content → Unsupported (never a silently stale read)', async () => {
+  it('applies committed WAL frames like a checkpoint, and ignores an unfinished transaction', async () => {
     const dir = fresh('wal');
+    const snap = fresh('wal-snapshot');
+    const db = path.join(dir, 'rpmdb.sqlite');
+    writeFileSync(db, readFileSync(path.join(theirs, 'rpmdb.sqlite')));
+    const [tiny] = sqliteRows(db, "SELECT hnum FROM Name WHERE key = 'rmd-tiny'");
+    // Capture the files while the real sqlite3 still holds the database open: the deletion lives only in the WAL.
+    execFileSync('sqlite3', [db], {
+      input: [
+        'PRAGMA wal_autocheckpoint = 0;',
+        `DELETE FROM Packages WHERE hnum = ${tiny.hnum};`,
+        `DELETE FROM Name WHERE hnum = ${tiny.hnum};`,
+        'BEGIN;',
+        'DELETE FROM Packages;',
+        `.system cp ${db} ${db}-wal ${snap}/`,
+        'ROLLBACK;',
+      ].join('\n'),
+    });
+    const walSize = readFileSync(path.join(snap, 'rpmdb.sqlite-wal')).length;
+    expect(walSize).toBeGreaterThan(0);
+    const names = (await readRpmdb(snap)).map((p) => headerString(p.header, TAG.NAME)).sort();
+    expect(names).not.toContain('rmd-tiny');
+    expect(names).toHaveLength(rpms.length - 1);
+    expect(rpm(['--dbpath', snap, '-qa']).trim().split('\n').sort()).toHaveLength(rpms.length - 1);
+    // Without its WAL the main file still lists the package: the change really lived only in the log.
+    rmSync(path.join(snap, 'rpmdb.sqlite-wal'), { force: true });
+    rmSync(path.join(snap, 'rpmdb.sqlite-shm'), { force: true });
+    expect((await readRpmdb(snap)).map((p) => headerString(p.header, TAG.NAME))).toContain('rmd-tiny');
+  });
+  it('a -wal file that is not a WAL → Corrupt', async () => {
+    const dir = fresh('wal-garbage');
     writeFileSync(path.join(dir, 'rpmdb.sqlite'), readFileSync(path.join(theirs, 'rpmdb.sqlite')));
     writeFileSync(path.join(dir, 'rpmdb.sqlite-wal'), Buffer.alloc(100, 1));
-    await expect(readRpmdb(dir)).rejects.toMatchObject({ code: 'Unsupported' });
+    await expect(readRpmdb(dir)).rejects.toMatchObject({ code: 'Corrupt' });
   });
   it('rejects an installed header for a package header without region, and wrong file-state counts', () => {
     const pkg = parsePackageHeaders(readFileSync(rpms[0]));

@@ -4,12 +4,15 @@
  *
  * Layout, as rpm's sqlite backend creates it: a `Packages` table `(hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)`
  * whose blobs are installed headers without the magic, and one table per index `(key, hnum, idx)` with the
- * rows of rpmdb-index.ts. The whole database is loaded into memory; `save()` writes it back atomically (temporary
- * file + rename), in WAL mode like rpm's, and drops stale `-wal`/`-shm` files.
+ * rows of rpmdb-index.ts. The whole database is loaded into memory (with the committed frames of a `-wal` file
+ * applied, see sqlite-wal.ts); `save()` writes it back atomically (temporary file + rename), in WAL mode like rpm's,
+ * and drops the old `-wal`/`-shm` files. Like rpm itself, writers must be alone on the database: do not `save()`
+ * while another process (rpm, dnf) has it open.
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync, openSync, closeSync, fsyncSync } from 'node:fs';
 import * as path from 'node:path';
-import { CorruptError, NotFoundError, UnsupportedError, fromSystemError, isTsostreeError, withContext } from '@tsostree/errors';
+import { CorruptError, NotFoundError, fromSystemError, isTsostreeError, withContext } from '@tsostree/errors';
+import { applyWal } from './sqlite-wal.js';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { parseHeader, serializeHeader, type Header } from '../format/header.js';
 import { BLOB_KEY_INDEXES, KEY_ONLY_INDEXES, RPMDB_INDEXES, UNINDEXED_KEY, allIndexRows, type RpmdbIndexName } from './rpmdb-index.js';
@@ -74,17 +77,14 @@ export class Rpmdb {
       if (!options.create) throw new NotFoundError(`no rpm database at ${file}`, { data: { path: file } });
       return Rpmdb.create(dbpath);
     }
-    const wal = `${file}-wal`;
-    if (existsSync(wal) && statSync(wal).size > 0) {
-      throw new UnsupportedError(
-        `${wal} holds changes not yet checkpointed into ${file}; let rpm close the database (e.g. run rpm -qa) first`,
-        { data: { path: wal } },
-      );
-    }
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
       bytes = readFileSync(file);
+      const wal = `${file}-wal`;
+      // Committed transactions still in the write-ahead log are part of the database: apply them like a checkpoint.
+      if (existsSync(wal) && statSync(wal).size > 0) bytes = applyWal(bytes, readFileSync(wal));
     } catch (error) {
+      if (isTsostreeError(error)) throw withContext(file, error);
       throw fromSystemError(error, `reading ${file}`);
     }
     let db: Database;
