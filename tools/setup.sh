@@ -15,6 +15,8 @@ DEBIAN_PACKAGES=(
   python3-gi gir1.2-glib-2.0
   nginx bubblewrap gnupg
   time
+  # rpmdb tests read createrepo_c's and rpm's sqlite files with the real sqlite3 tool.
+  sqlite3
   # libsolv → WebAssembly (tools/libsolv-wasm/build.sh): Debian's emscripten, apt-get source, cmake,
   # and gcc for the native libsolv the solver benchmark compares against.
   emscripten dpkg-dev cmake make gcc libc6-dev
