@@ -176,3 +176,4 @@ export type {
   DeltaPartPayload,
   DeltaOp,
 } from './format/static-delta.js';
+export { formatGVariantText, formatDouble } from './format/gvariant/text.js';

@@ -4,6 +4,7 @@
 Reads one JSON request per line on stdin, answers one JSON line per request on stdout:
   {"op": "build", "type": T, "value": J}  -> {"bytes": hex}   (GLib serializes the value)
   {"op": "parse", "type": T, "bytes": hex} -> {"normal": bool, "value": J}  (GLib reads the bytes)
+  {"op": "print", "type": T, "value": J}  -> {"annotated": g_variant_print(v, TRUE), "plain": g_variant_print(v, FALSE)}
 J is the tagged JSON form documented in test/gvariant-json.ts.
 """
 import json
@@ -107,6 +108,9 @@ def main():
         if req['op'] == 'build':
             v = build(req['type'], req['value'])
             out = {'bytes': bytes(v.get_data_as_bytes().get_data()).hex()}
+        elif req['op'] == 'print':
+            v = build(req['type'], req['value'])
+            out = {'annotated': v.print_(True), 'plain': v.print_(False)}
         else:
             data = bytes.fromhex(req['bytes'])
             v = GLib.Variant.new_from_bytes(GLib.VariantType.new(req['type']), GLib.Bytes.new(data), False)

@@ -12,9 +12,10 @@ const PYTHON = '/usr/bin/python3';
 
 export type GlibRequest =
   | { op: 'build'; type: string; value: Json }
-  | { op: 'parse'; type: string; bytes: string };
+  | { op: 'parse'; type: string; bytes: string }
+  | { op: 'print'; type: string; value: Json };
 
-export type GlibAnswer = { bytes: string } | { normal: boolean; value: Json };
+export type GlibAnswer = { bytes: string } | { normal: boolean; value: Json } | { annotated: string; plain: string };
 
 export function askGlib(requests: GlibRequest[]): GlibAnswer[] {
   const input = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';
