@@ -59,4 +59,5 @@ export { createUbootBackend, UBOOT_CONFIG_PATH } from './backends/uboot.js';
 export { detectBootloader } from './bootloader-detect.js';
 export type { BootloaderSetting } from './bootloader-detect.js';
 export { readLoaderEntries } from './loader-entries-read.js';
+export { editCurrentLoaderEntries, editEntryKernelArgs, CURRENT_ENTRIES_DIR } from './loader-entries-edit.js';
 export { createFsSysrootPorts, checkSysrootPath } from './sysroot-fs-ports.js';

@@ -1,13 +1,26 @@
 import { Command } from 'commander';
+import { createFsSysrootPorts, editCurrentLoaderEntries, editEntryKernelArgs } from '@tsostree/bootloader';
 import type { CliContext } from '../../../context.js';
-import { notImplemented } from '../../../not-implemented.js';
+import { cliPath, collect } from '../repo-option.js';
 
 /** `tsostree ostree admin kargs edit-in-place` */
-export function adminKargsEditInPlaceCommand(_ctx: CliContext): Command {
+export function adminKargsEditInPlaceCommand(ctx: CliContext): Command {
   return new Command('edit-in-place')
     .summary('Edit the kernel arguments of every deployment in place')
     .description('Edit the kernel arguments of every deployment in place.')
     .option('--sysroot <path>', 'sysroot (default /)')
-    .option('--append-if-missing <karg>', 'append unless present')
-    .action(notImplemented('ostree admin kargs edit-in-place'));
+    .option('--append-if-missing <karg>', 'append unless present (repeatable)', collect)
+    .option('--delete-if-present <karg>', 'delete if present (repeatable)', collect)
+    .action(async (opts: { sysroot?: string; appendIfMissing?: string[]; deleteIfPresent?: string[] }) => {
+      const { read, write } = createFsSysrootPorts(cliPath(ctx, opts.sysroot ?? '/'));
+      await editCurrentLoaderEntries({
+        read,
+        write,
+        edit: (entry) =>
+          editEntryKernelArgs(entry, (kargs) => {
+            for (const arg of opts.appendIfMissing ?? []) kargs.appendIfMissing(arg);
+            for (const arg of opts.deleteIfPresent ?? []) kargs.deleteIfPresent(arg);
+          }),
+      });
+    });
 }
