@@ -55,6 +55,7 @@ export {
   hardlinkGroups,
   packageScriptlets,
   packageTriggers,
+  packageFileTriggers,
   payloadInfo,
   packageSummary,
 } from './format/package-info.js';
@@ -67,6 +68,8 @@ export type {
   Scriptlet,
   TriggerKind,
   Trigger,
+  FileTriggerKind,
+  FileTrigger,
   PayloadInfo,
   PackageSummary,
 } from './format/package-info.js';

@@ -15,6 +15,7 @@ import {
   packageScriptlets,
   packageSummary,
   packageTriggers,
+  packageFileTriggers,
   payloadInfo,
   fileDigestAlgo,
   hardlinkGroups,
@@ -121,9 +122,13 @@ describe.each([...fixtures])('%s', (name, path) => {
     expect(rpmQueryOpt(path, [option])).toBe(ours);
   });
 
-  it('scriptlets and triggers equal rpm --scripts / --triggers', () => {
+  it('scriptlets and triggers equal rpm --scripts / --triggers / --filetriggers', () => {
     expect(rpmQueryOpt(path, ['--scripts'])).toBe(packageScriptlets(h).map(scriptletText).join(''));
     expect(rpmQueryOpt(path, ['--triggers'])).toBe(packageTriggers(h).map(triggerText).join(''));
+    const fileTriggers = packageFileTriggers(h)
+      .map((t) => `${t.kind} scriptlet (using ${t.interpreter}) -- ${t.paths.join(', ')}\n${t.body}\n`)
+      .join('');
+    expect(rpmQueryOpt(path, ['--filetriggers'])).toBe(fileTriggers);
   });
 
   it('the file list equals rpm --qf over FILENAMES and the per-file tags', () => {
@@ -168,5 +173,11 @@ describe('the full fixture', () => {
     ]);
     expect(packageScriptlets(h).filter((s) => s.lua).map((s) => s.kind)).toEqual(['pretrans', 'postin']);
     expect(packageTriggers(h).map((t) => t.kind)).toEqual(['triggerin', 'triggerun', 'triggerpostun', 'triggerprein']);
+    expect(packageFileTriggers(h).map((t) => [t.kind, t.priority, t.paths])).toEqual([
+      ['filetriggerin', 1_000_000, ['/usr/lib/tsos-plugins']],
+      ['filetriggerun', 2000, ['/usr/lib/a', '/usr/lib/b']],
+      ['transfiletriggerpostun', 1_000_000, ['/usr/share/tsos']],
+      ['transfiletriggerin', 1_000_000, ['/usr/share/x']],
+    ]);
   });
 });

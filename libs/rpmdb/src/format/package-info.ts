@@ -374,6 +374,67 @@ export function packageTriggers(h: Header): Trigger[] {
   return triggers;
 }
 
+export type FileTriggerKind =
+  | 'filetriggerin'
+  | 'filetriggerun'
+  | 'filetriggerpostun'
+  | 'transfiletriggerin'
+  | 'transfiletriggerun'
+  | 'transfiletriggerpostun';
+
+export interface FileTrigger {
+  kind: FileTriggerKind;
+  interpreter: string;
+  body: string;
+  lua: boolean;
+  /** Lower runs first (rpm's default is 1,000,000). */
+  priority: number;
+  /** Path prefixes that fire the trigger. */
+  paths: string[];
+}
+
+const FILE_TRIGGER_TAGS = {
+  file: [TAG.FILETRIGGERSCRIPTS, TAG.FILETRIGGERSCRIPTPROG, TAG.FILETRIGGERNAME, TAG.FILETRIGGERINDEX, TAG.FILETRIGGERFLAGS, TAG.FILETRIGGERPRIORITIES],
+  transfile: [
+    TAG.TRANSFILETRIGGERSCRIPTS,
+    TAG.TRANSFILETRIGGERSCRIPTPROG,
+    TAG.TRANSFILETRIGGERNAME,
+    TAG.TRANSFILETRIGGERINDEX,
+    TAG.TRANSFILETRIGGERFLAGS,
+    TAG.TRANSFILETRIGGERPRIORITIES,
+  ],
+} as const;
+
+/** File triggers (`%filetriggerin -- /usr/lib`) and transaction file triggers, in rpm's order. */
+export function packageFileTriggers(h: Header): FileTrigger[] {
+  const out: FileTrigger[] = [];
+  for (const prefix of ['file', 'transfile'] as const) {
+    const [scriptsTag, progTag, nameTag, indexTag, flagsTag, prioTag] = FILE_TRIGGER_TAGS[prefix];
+    const scripts = headerStrings(h, scriptsTag);
+    if (!scripts) continue;
+    const progs = headerStrings(h, progTag) ?? [];
+    const prios = headerNumbers(h, prioTag) ?? [];
+    const names = headerStrings(h, nameTag) ?? [];
+    parallel(h, nameTag, [[indexTag, 'index'], [flagsTag, 'flags']], `${prefix} triggers`);
+    const index = headerNumbers(h, indexTag) ?? [];
+    const flags = headerNumbers(h, flagsTag) ?? [];
+    const triggers: FileTrigger[] = scripts.map((body, i) => {
+      const interpreter = progs[i] ?? '/bin/sh';
+      return { kind: `${prefix}triggerin`, interpreter, body, lua: interpreter === '<lua>', priority: prios[i] ?? 1_000_000, paths: [] };
+    });
+    names.forEach((name, i) => {
+      const t = triggers[index[i]!];
+      if (!t) corrupt(`${prefix} trigger condition ${i} points at script ${index[i]} of ${scripts.length}`);
+      const k = triggerKind(flags[i]!);
+      if (k === 'triggerprein') corrupt(`${prefix} trigger ${i} has the prein type`);
+      t.kind = `${prefix}${k}` as FileTriggerKind;
+      t.paths.push(name);
+    });
+    out.push(...triggers);
+  }
+  return out;
+}
+
 export interface PayloadInfo {
   /** `cpio` (rpm also writes `drpm` for delta payloads). */
   format: string;
