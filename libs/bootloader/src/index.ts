@@ -26,6 +26,7 @@ export {
   buildDeploymentEntry,
   deploymentTitle,
   parseBlsAppendExceptDefault,
+  nonOstreeKernelArgs,
 } from './format/deployment-entry.js';
 export type { DeploymentEntryInput, KernelLayoutNames } from './format/deployment-entry.js';
 export { generateSyslinuxConfig } from './format/syslinux-config.js';

@@ -47,6 +47,20 @@ describe('backend specifics', () => {
     expect(root.writes).toEqual([]);
   });
 
+  it('syslinux refuses a current syslinux.cfg with a NUL byte or above 1 MiB', async () => {
+    const entries = [{ filename: 'ostree-1-os.conf', entry: { linux: '/k', overlayInitrds: [], extra: [] } }];
+    const nul = new MemorySysroot({ 'boot/syslinux/syslinux.cfg': new Uint8Array([0x50, 0x0a, 0x00]) });
+    await expect(createSyslinuxBackend().writeConfig({ bootVersion: 1, entries, read: nul.read, write: nul.write })).rejects.toMatchObject({
+      code: 'Parse',
+      data: { offset: 2 },
+    });
+    const huge = new MemorySysroot({ 'boot/syslinux/syslinux.cfg': new Uint8Array(1024 * 1024 + 1).fill(0x41) });
+    await expect(createSyslinuxBackend().writeConfig({ bootVersion: 1, entries, read: huge.read, write: huge.write })).rejects.toMatchObject({
+      code: 'Parse',
+    });
+    expect(nul.writes).toEqual([]);
+  });
+
   it('uboot refuses a tree uEnv.txt that is not text, and merges one that is', async () => {
     const tree = {
       'boot/loader': { symlink: 'loader.0' },

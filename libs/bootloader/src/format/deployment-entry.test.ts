@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { writeBlsEntry } from './bls-entry.js';
-import { buildDeploymentEntry, deploymentTitle, parseBlsAppendExceptDefault, type DeploymentEntryInput } from './deployment-entry.js';
+import {
+  buildDeploymentEntry,
+  deploymentTitle,
+  nonOstreeKernelArgs,
+  parseBlsAppendExceptDefault,
+  type DeploymentEntryInput,
+} from './deployment-entry.js';
 
 const CSUM = 'c'.repeat(64);
 const base: DeploymentEntryInput = {
@@ -68,6 +74,12 @@ describe('buildDeploymentEntry', () => {
     expect(() => buildDeploymentEntry({ ...base, kernel: { ...base.kernel, devicetreeDir: '../dtb' } })).toThrowError(/devicetree/);
     expect(() => buildDeploymentEntry({ ...base, index: 2 })).toThrowError(/out of range/);
     expect(() => buildDeploymentEntry({ ...base, overlayInitrds: ['../x'] })).toThrowError(/overlay/);
+  });
+
+  it('blanks ostree= in place for boot configuration comparison', () => {
+    expect(nonOstreeKernelArgs('a ostree=/ostree/boot.0/x/y/0 b')).toBe('a ostree b');
+    expect(nonOstreeKernelArgs('a')).toBe('a ostree');
+    expect(nonOstreeKernelArgs(undefined)).toBe('ostree');
   });
 
   it('parses bls-append-except-default', () => {

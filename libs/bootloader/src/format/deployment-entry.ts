@@ -130,6 +130,17 @@ export function buildDeploymentEntry(input: DeploymentEntryInput): BlsEntry {
 }
 
 /**
+ * A deployment's kernel arguments with the `ostree=` value blanked, for comparing boot
+ * configurations (ostree's `get_deployment_nonostree_kargs`: `ostree=…` becomes a bare `ostree`
+ * in place). ostree skips writing a new boot version ("bootconfig swap: no") when, position by
+ * position, the new deployments have the same boot checksum, overlay initrds, these kernel
+ * arguments and commit version as the current ones.
+ */
+export function nonOstreeKernelArgs(options: string | undefined): string {
+  return KernelArgs.parse(options).replace('ostree').toString();
+}
+
+/**
  * Parses `sysroot.bls-append-except-default` (`key1=value1;key2=value2`), as ostree's repo
  * config loader does; InvalidArgument for a pair without `=`.
  */
