@@ -175,6 +175,21 @@ it('every compression gives the same records', async () => {
   for (const result of results.slice(1)) expect(result).toEqual(results[0]);
 });
 
+it('reads through any RepoSource, not only a directory', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const opened: string[] = [];
+  const source = {
+    async *open(href: string): AsyncGenerator<Uint8Array> {
+      opened.push(href);
+      yield await readFile(`${fx.repos.zst}/${href}`);
+    },
+  };
+  const packages = await all(readPrimary(source));
+  expect(packages.map((p) => p.name).sort()).toEqual(['rmd-hello', 'rmd-libfoo', 'rmd-tiny']);
+  expect(opened[0]).toBe('repodata/repomd.xml');
+  expect(opened.slice(1).every((h) => h.endsWith('-primary.xml.zst'))).toBe(true);
+});
+
 it('reports progress and honours an abort signal', async () => {
   const events: string[] = [];
   await all(readPrimary(fx.repos.gz, { onProgress: (e) => events.push(e.phase) }));

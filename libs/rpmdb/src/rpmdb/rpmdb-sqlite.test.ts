@@ -104,6 +104,15 @@ describe('reading a database real rpm wrote', () => {
       expect(headerString(db.header(hello), TAG.NAME)).toBe('rmd-hello');
       expect(db.lookup('Providename', 'hello-virtual')).toEqual([hello]);
       expect(db.lookup('Basenames', 'greeting')).toEqual([hello]);
+      const md5 = db.header(hello).entries.get(TAG.SIGMD5)?.value;
+      if (md5?.type !== TagType.BIN) throw new Error('no SIGMD5');
+      expect(db.lookup('Sigmd5', md5.bytes)).toEqual([hello]);
+      const tid = new Uint8Array(4);
+      new DataView(tid.buffer).setUint32(0, headerNumbers(db.header(hello), TAG.INSTALLTID)?.[0] ?? 0, true);
+      expect(db.lookup('Installtid', tid)).toContain(hello);
+      expect(db.lookup('Name', 'no-such-package')).toEqual([]);
+      expect(() => db.header(9999)).toThrow(expect.objectContaining({ code: 'NotFound' }));
+      expect(() => db.remove(9999)).toThrow(expect.objectContaining({ code: 'NotFound' }));
     } finally {
       db.close();
     }
