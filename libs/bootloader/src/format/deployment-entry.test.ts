@@ -59,6 +59,21 @@ describe('buildDeploymentEntry', () => {
     );
   });
 
+  it('writes aboot/abootcfg like newer ostree when asked', () => {
+    const csum = 'e'.repeat(64);
+    const e = buildDeploymentEntry({ ...base, aboot: { csum, deployserial: 1 } });
+    const tail = writeBlsEntry(e).split('\n').slice(-3).join('\n');
+    expect(tail).toBe(
+      `aboot /ostree/deploy/fedora-coreos/deploy/${csum}.1/usr/lib/ostree-boot/aboot.img\n` +
+        `abootcfg /ostree/deploy/fedora-coreos/deploy/${csum}.1/usr/lib/ostree-boot/aboot.cfg\n`,
+    );
+    expect(buildDeploymentEntry({ ...base, aboot: { csum, deployserial: 0, abootImage: 'aboot-6.5.img' } }).extra[0]).toEqual([
+      'aboot',
+      `/ostree/fedora-coreos-${CSUM}/aboot-6.5.img`,
+    ]);
+    expect(() => buildDeploymentEntry({ ...base, aboot: { csum: 'x', deployserial: 0 } })).toThrowError(/deployment checksum/);
+  });
+
   it('titles: version appended unless already in the name, ID fallback, error without either', () => {
     const t = (osRelease: string, commitVersion?: string) =>
       deploymentTitle({ osRelease, commitVersion, stateroot: 's', index: 3, showStateroot: false });

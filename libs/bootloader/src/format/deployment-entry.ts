@@ -41,6 +41,13 @@ export interface DeploymentEntryInput {
   blsAppendExceptDefault?: ReadonlyArray<readonly [string, string]>;
   /** `sysroot.bootprefix` (ostree ≥ 2023): paths start with `/boot/` instead of `/`. */
   bootPrefix?: boolean;
+  /**
+   * Newer ostree (2024.x) writes `aboot` and `abootcfg` on every entry, pointing into the
+   * deployment (`/ostree/deploy/<stateroot>/deploy/<csum>.<deployserial>/usr/lib/ostree-boot/…`)
+   * or, for `aboot`, at an Android boot image installed next to the kernel (`abootImage`).
+   * Omit for ostree ≤ 2023 (Debian's 2022.7 writes neither).
+   */
+  aboot?: { csum: string; deployserial: number; abootImage?: string };
 }
 
 const SAFE_NAME = /^[A-Za-z0-9_.+-]+$/;
@@ -119,6 +126,15 @@ export function buildDeploymentEntry(input: DeploymentEntryInput): BlsEntry {
     entry.devicetree = `${prefix}${bootcsumdir}/${kernel.devicetree}`;
   } else if (kernel.devicetreeDir !== undefined) {
     setBlsValue(entry, 'fdtdir', `${prefix}${bootcsumdir}/${kernel.devicetreeDir}`);
+  }
+  if (input.aboot !== undefined) {
+    const { csum, deployserial, abootImage } = input.aboot;
+    check('deployment checksum', csum, /^[0-9a-f]{64}$/);
+    if (!Number.isInteger(deployserial) || deployserial < 0) throw new InvalidArgumentError('invalid deploy serial');
+    const deploymentDir = `/ostree/deploy/${stateroot}/deploy/${csum}.${deployserial}`;
+    if (abootImage !== undefined) check('aboot image name', abootImage, SAFE_NAME);
+    setBlsValue(entry, 'aboot', abootImage !== undefined ? `/${bootcsumdir}/${abootImage}` : `${deploymentDir}/usr/lib/ostree-boot/aboot.img`);
+    setBlsValue(entry, 'abootcfg', `${deploymentDir}/usr/lib/ostree-boot/aboot.cfg`);
   }
   kargs.replace(`ostree=/ostree/boot.${bootVersion}/${stateroot}/${bootcsum}/${bootserial}`);
   entry.options = kargs.toString();
