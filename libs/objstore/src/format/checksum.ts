@@ -20,22 +20,42 @@ export const OSTREE_MAX_METADATA_WARN_SIZE = 7 * 1024 * 1024;
 /** `OSTREE_MAX_RECURSION`: the deepest directory nesting ostree follows. */
 export const OSTREE_MAX_RECURSION = 256;
 
-const HEX_RE = /^[0-9a-f]{64}$/;
+const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Value of a lowercase hex digit by char code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
 
 /** Hex of 32 checksum bytes. Throws `ParseError` when `bytes` is not 32 bytes long (`ostree_validate_structureof_csum_v`). */
 export function checksumFromBytes(bytes: Uint8Array, offset?: number): string {
   if (bytes.length !== OSTREE_SHA256_DIGEST_LEN) {
     throw new ParseError(`invalid checksum of length ${bytes.length}, expected ${OSTREE_SHA256_DIGEST_LEN}`, { offset });
   }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let s = '';
+  for (let i = 0; i < 32; i++) s += HEX_PAIRS[bytes[i]!]!;
+  return s;
+}
+
+/** Decodes a 64-character lowercase hex checksum into `out` at `at`; false when it is not one. */
+function decodeHex(checksum: string, out: Uint8Array, at: number): boolean {
+  if (checksum.length !== 64) return false;
+  for (let i = 0; i < 32; i++) {
+    const a = checksum.charCodeAt(2 * i);
+    const b = checksum.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? HEX_VALUE[a]! : -1;
+    const lo = b < 128 ? HEX_VALUE[b]! : -1;
+    if (hi < 0 || lo < 0) return false;
+    out[at + i] = (hi << 4) | lo;
+  }
+  return true;
 }
 
 /** The 32 bytes of a 64-character lowercase hex checksum. Throws `InvalidArgumentError` for anything else. */
 export function checksumToBytes(checksum: string): Uint8Array {
-  if (!HEX_RE.test(checksum)) {
+  const out = new Uint8Array(32);
+  if (!decodeHex(checksum, out, 0)) {
     throw new InvalidArgumentError(`invalid checksum ${JSON.stringify(checksum.slice(0, 80))}`, { data: { checksum: checksum.slice(0, 80) } });
   }
-  return new Uint8Array(Buffer.from(checksum, 'hex'));
+  return out;
 }
 
 /** ostree's modified base64 of a checksum (43 characters, `/` → `_`, no padding). */

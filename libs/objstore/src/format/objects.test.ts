@@ -87,6 +87,28 @@ describe('commit', () => {
 });
 
 describe('dirtree', () => {
+  it('writes exactly what the generic GVariant serializer writes, for every offset size', () => {
+    const r = (n: number): number => Math.floor(Math.random() * n);
+    const csum = (): string => Array.from({ length: 64 }, () => '0123456789abcdef'[r(16)]).join('');
+    for (const [nFiles, nDirs, maxLen] of [[0, 0, 5], [1, 0, 5], [0, 1, 5], [3, 2, 240], [40, 30, 30], [2000, 300, 60], [5, 5, 250]] as const) {
+      const names = new Set<string>();
+      while (names.size < nFiles + nDirs) names.add(`${['', 'é', 'Z', '_'][r(4)]}n${r(1e9)}${'x'.repeat(r(maxLen))}`);
+      const all = [...names];
+      const tree = {
+        files: all.slice(0, nFiles).map((name) => ({ name, checksum: csum() })),
+        dirs: all.slice(nFiles).map((name) => ({ name, treeChecksum: csum(), metaChecksum: csum() })),
+      };
+      const fast = serializeDirTree(tree);
+      const sorted = parseDirTree(fast);
+      const generic = serializeGVariant('(a(say)a(sayay))', [
+        sorted.files.map((f) => [f.name, raw(f.checksum)]),
+        sorted.dirs.map((d) => [d.name, raw(d.treeChecksum), raw(d.metaChecksum)]),
+      ]);
+      expect(Buffer.from(fast).equals(Buffer.from(generic)), `${nFiles}/${nDirs}`).toBe(true);
+      expect(new Set(sorted.files.map((f) => f.name))).toEqual(new Set(tree.files.map((f) => f.name)));
+    }
+  });
+
   it('sorts on serialize (strcmp order) and round-trips', () => {
     const tree = {
       files: [
@@ -106,7 +128,13 @@ describe('dirtree', () => {
     expectCode(() => serializeDirTree({ files: [{ name, checksum: A }], dirs: [] }), 'InvalidArgument');
   });
 
+  it('refuses to serialize bad checksums', () => {
+    expectCode(() => serializeDirTree({ files: [{ name: 'a', checksum: A.toUpperCase() }], dirs: [] }), 'InvalidArgument');
+    expectCode(() => serializeDirTree({ files: [], dirs: [{ name: 'a', treeChecksum: A, metaChecksum: 'x' }] }), 'InvalidArgument');
+  });
+
   it('refuses to serialize duplicates', () => {
+    expectCode(() => serializeDirTree({ files: [{ name: 'x', checksum: A }, { name: 'x', checksum: B }], dirs: [] }), 'InvalidArgument');
     expectCode(() => serializeDirTree({ files: [{ name: 'x', checksum: A }], dirs: [{ name: 'x', treeChecksum: A, metaChecksum: B }] }), 'InvalidArgument');
   });
 

@@ -31,9 +31,26 @@ export function compareNames(a: string, b: string): number {
   return compareBytes(encoder.encode(a), encoder.encode(b));
 }
 
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+};
+
+/**
+ * Sorts entries by name in `strcmp` order (stable). Returns a new array. ASCII names compare by
+ * code unit, which is the same order; other names are compared by their UTF-8 bytes.
+ */
+export function sortByName<T extends { name: string }>(entries: readonly T[]): T[] {
+  const out = [...entries];
+  if (out.every((e) => isAscii(e.name))) return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const keyed = out.map((e) => ({ e, k: encoder.encode(e.name) }));
+  keyed.sort((a, b) => compareBytes(a.k, b.k));
+  return keyed.map((x) => x.e);
+}
+
 /** Sorts xattrs by name (strcmp), the canonical order ostree checksums. Returns a new array. */
 export function canonicalizeXattrs(xattrs: readonly XattrEntry[]): XattrEntry[] {
-  return [...xattrs].sort((a, b) => compareNames(a.name, b.name));
+  return sortByName(xattrs);
 }
 
 /** The GVariant `a(ayay)` value of xattrs (canonical order, names NUL-terminated). */

@@ -11,8 +11,8 @@ import { Variant, type GVariantValue } from './value.js';
 const encoder = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A growable byte buffer used by the serializer. */
-class Writer {
+/** A growable byte buffer used by the serializer (internal; object modules use it for fast paths). */
+export class Writer {
   buf: Uint8Array;
   view: DataView;
   pos = 0;
@@ -48,28 +48,58 @@ class Writer {
     this.pos += b.length;
   }
 
+  /** Writes the 32 bytes of a 64-character lowercase hex checksum; false when it is not one. */
+  hex32(hex: string): boolean {
+    if (hex.length !== 64) return false;
+    this.ensure(32);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 64; i += 2) {
+      const a = hex.charCodeAt(i);
+      const b = hex.charCodeAt(i + 1);
+      const hi = a >= 48 && a <= 57 ? a - 48 : a >= 97 && a <= 102 ? a - 87 : -1;
+      const lo = b >= 48 && b <= 57 ? b - 48 : b >= 97 && b <= 102 ? b - 87 : -1;
+      if (hi < 0 || lo < 0) return false;
+      buf[p++] = (hi << 4) | lo;
+    }
+    this.pos = p;
+    return true;
+  }
+
+  /** The written bytes, copied. */
+  result(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
   byte(v: number): void {
     this.ensure(1);
     this.buf[this.pos++] = v;
   }
 
-  /** Writes a UTF-8 string followed by NUL. */
-  string(s: string): void {
+  /**
+   * Writes a UTF-8 string followed by NUL; returns false (writing nothing) when the string holds
+   * a NUL or a lone surrogate.
+   */
+  string(s: string): boolean {
     // Fast path for ASCII, the common case for names and keys.
-    let ascii = true;
-    for (let i = 0; i < s.length; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
+    const n = s.length;
+    this.ensure(n + 1);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0) return false;
+      if (c >= 0x80) {
+        if (LONE_SURROGATE.test(s)) return false;
+        this.bytes(encoder.encode(s));
+        this.byte(0);
+        return true;
       }
+      buf[p++] = c;
     }
-    if (ascii) {
-      this.ensure(s.length + 1);
-      for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
-    } else {
-      this.bytes(encoder.encode(s));
-    }
-    this.byte(0);
+    buf[p++] = 0;
+    this.pos = p;
+    return true;
   }
 
   offset(value: number, size: number): void {
@@ -92,7 +122,7 @@ class Writer {
 }
 
 /** GLib `gvs_calculate_total_size`: the smallest offset size that can address the whole container. */
-function offsetSizeFor(bodySize: number, offsets: number): number {
+export function offsetSizeFor(bodySize: number, offsets: number): number {
   if (bodySize + offsets <= 0xff) return 1;
   if (bodySize + 2 * offsets <= 0xffff) return 2;
   if (bodySize + 4 * offsets <= 0xffffffff) return 4;
@@ -244,11 +274,9 @@ function writeBasic(w: Writer, type: Extract<GVariantType, { kind: 'basic' }>, v
     case 'o':
     case 'g':
       if (typeof v !== 'string') bad(type, v, 'expected a string');
-      if (v.includes('\0')) bad(type, v, 'strings cannot contain NUL');
-      if (LONE_SURROGATE.test(v)) bad(type, v, 'lone surrogate in string');
       if (type.code === 'o' && !isObjectPath(v)) bad(type, v, 'not a valid object path');
       if (type.code === 'g' && !isSignature(v)) bad(type, v, 'not a valid signature');
-      w.string(v);
+      if (!w.string(v)) bad(type, v, 'strings cannot contain NUL or lone surrogates');
       return;
   }
 }
