@@ -25,7 +25,7 @@ async function expectEntries(s: OstreeSysroot, model: Model): Promise<void> {
 }
 
 describe('differential: kernel argument edits', () => {
-  it('instutil set-kargs and kargs edit-in-place give the options KernelArgs computes', async () => {
+  it('instutil set-kargs, kargs edit-in-place, and undeploy give the entries our code computes', async () => {
     const s = await OstreeSysroot.create('none');
     sysroots.push(s);
     const commit = await s.commit('testos/stable', { kver: '6.1.0', osRelease: OS_RELEASE }, '1');
@@ -70,6 +70,17 @@ describe('differential: kernel argument edits', () => {
     await admin('instutil', 'set-kargs', '--import-proc-cmdline');
     const proc = await readFile('/proc/cmdline', 'utf8');
     model.deployments[0].entry!.options = new KernelArgs().appendProcCmdline(proc).toString();
+    model.bootVersion = model.bootVersion === 0 ? 1 : 0;
+    await expectEntries(s, model);
+
+    // Reordering rewrites the existing entries at their new positions (title index, version, ostree=).
+    const step3 = { commit, karg: ['root=/dev/sda2'] };
+    await s.deploy('testos', 'testos/stable', step3);
+    modelDeploy(model, 'testos', step3);
+    await expectEntries(s, model);
+    // Undeploying the default moves the other one to index 0 (ostree 2022.7 has no set-default).
+    await admin('undeploy', '0');
+    model.deployments = [model.deployments[1]];
     model.bootVersion = model.bootVersion === 0 ? 1 : 0;
     await expectEntries(s, model);
   });
