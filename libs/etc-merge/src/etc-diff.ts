@@ -22,7 +22,7 @@ export interface TreeDiff {
 
 export interface DiffOptions {
   signal?: AbortSignal;
-  /** Maximum concurrent filesystem operations (default 64). */
+  /** Maximum concurrent file comparisons for asynchronous ports (default 64). */
   concurrency?: number;
 }
 
@@ -109,12 +109,12 @@ async function listDir(
   limiter: Limiter,
 ): Promise<{ name: string; path: string; stat: EntryStat | undefined }[]> {
   const names = await limiter.run(() => tree.readdir(dir));
-  return Promise.all(
-    names.map(async (name) => {
-      const path = joinRel(dir, name);
-      return { name, path, stat: await limiter.run(() => tree.lstat(path)) };
-    }),
-  );
+  const out: { name: string; path: string; stat: EntryStat | undefined }[] = [];
+  for (const name of names) {
+    const path = joinRel(dir, name);
+    out.push({ name, path, stat: await limiter.run(() => tree.lstat(path)) });
+  }
+  return out;
 }
 
 async function listAddedTree(
@@ -125,17 +125,11 @@ async function listAddedTree(
   signal?: AbortSignal,
 ): Promise<void> {
   throwIfAborted(signal);
-  const children = glibOrder(await listDir(tree, dir, limiter));
-  const subs = await Promise.all(
-    children.map(async ({ path, stat }) => {
-      const mine: { path: string; modified: EntryStat }[] = [];
-      if (!stat) return mine;
-      mine.push({ path, modified: stat });
-      if (stat.kind === 'dir') await listAddedTree(tree, path, mine, limiter, signal);
-      return mine;
-    }),
-  );
-  for (const s of subs) out.push(...s);
+  for (const { path, stat } of glibOrder(await listDir(tree, dir, limiter))) {
+    if (!stat) continue;
+    out.push({ path, modified: stat });
+    if (stat.kind === 'dir') await listAddedTree(tree, path, out, limiter, signal);
+  }
 }
 
 async function diffDir(
@@ -144,56 +138,34 @@ async function diffDir(
   dir: string,
   limiter: Limiter,
   signal: AbortSignal | undefined,
+  out: TreeDiff,
 ): Promise<TreeDiff> {
   throwIfAborted(signal);
-  const [childrenA, childrenB] = await Promise.all([listDir(orig, dir, limiter), listDir(modified, dir, limiter)]);
+  const childrenA = await listDir(orig, dir, limiter);
+  const childrenB = await listDir(modified, dir, limiter);
   const statB = new Map(childrenB.map((c) => [c.name, c.stat]));
   const inA = new Set(childrenA.map((c) => c.name));
-  const out: TreeDiff = { modified: [], removed: [], added: [] };
 
-  const partsA = await Promise.all(
-    glibOrder(childrenA).map(async ({ name, path, stat: sa }): Promise<TreeDiff> => {
-      const part: TreeDiff = { modified: [], removed: [], added: [] };
-      const sb = statB.get(name);
-      if (!sa) return part; // vanished while we looked
-      if (!sb) {
-        part.removed.push({ path, orig: sa });
-        return part;
-      }
-      if (sa.kind !== sb.kind) {
-        part.modified.push({ path, orig: sa, modified: sb });
-        return part;
-      }
-      if (!(await sameEntry(orig, modified, path, sa, sb, limiter))) {
-        part.modified.push({ path, orig: sa, modified: sb });
-      }
-      if (sa.kind === 'dir') {
-        const sub = await diffDir(orig, modified, path, limiter, signal);
-        part.modified.push(...sub.modified);
-        part.removed.push(...sub.removed);
-        part.added.push(...sub.added);
-      }
-      return part;
-    }),
-  );
-  for (const p of partsA) {
-    out.modified.push(...p.modified);
-    out.removed.push(...p.removed);
-    out.added.push(...p.added);
+  for (const { name, path, stat: sa } of glibOrder(childrenA)) {
+    const sb = statB.get(name);
+    if (!sa) continue; // vanished while we looked
+    if (!sb) {
+      out.removed.push({ path, orig: sa });
+      continue;
+    }
+    if (sa.kind !== sb.kind) {
+      out.modified.push({ path, orig: sa, modified: sb });
+      continue;
+    }
+    if (!(await sameEntry(orig, modified, path, sa, sb, limiter))) out.modified.push({ path, orig: sa, modified: sb });
+    if (sa.kind === 'dir') await diffDir(orig, modified, path, limiter, signal, out);
   }
 
-  const partsB = await Promise.all(
-    glibOrder(childrenB)
-      .filter((c) => !inA.has(c.name))
-      .map(async ({ path, stat }) => {
-        const mine: { path: string; modified: EntryStat }[] = [];
-        if (!stat) return mine;
-        mine.push({ path, modified: stat });
-        if (stat.kind === 'dir') await listAddedTree(modified, path, mine, limiter, signal);
-        return mine;
-      }),
-  );
-  for (const p of partsB) out.added.push(...p);
+  for (const { name, path, stat } of glibOrder(childrenB)) {
+    if (inA.has(name) || !stat) continue;
+    out.added.push({ path, modified: stat });
+    if (stat.kind === 'dir') await listAddedTree(modified, path, out.added, limiter, signal);
+  }
   return out;
 }
 
@@ -204,7 +176,7 @@ async function diffDir(
  */
 export async function diffTrees(orig: FsPort, modified: FsPort, options: DiffOptions = {}): Promise<TreeDiff> {
   const limiter = new Limiter(options.concurrency ?? 64);
-  return diffDir(orig, modified, '', limiter, options.signal);
+  return diffDir(orig, modified, '', limiter, options.signal, { modified: [], removed: [], added: [] });
 }
 
 export interface DiffEtcOptions extends DiffOptions {
