@@ -5,15 +5,14 @@
  * Every backend is driven through async iterables of bytes, so the caller controls memory: at most one input chunk
  * and the output it produced are held at a time. Backends: gzip → node:zlib; zstd → node:zlib where the running Node
  * has it (≥ 22.15), else `fzstd`; xz → `xz-decompress` (xz-embedded compiled to WebAssembly); bzip2 →
- * `unbzip2-stream`. See the package README for why these were chosen.
+ * `unbzip2-stream`; the two pure-JS ones run in a worker thread (decompress-worker.ts). See the package README.
  */
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { CorruptError, UnsupportedError, AbortedError, isTsostreeError } from '@tsostree/errors';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import xzDecompress from 'xz-decompress';
 import lzmaNative from 'lzma-native';
-import unbzip2Stream from 'unbzip2-stream';
+import { decompressInWorker } from './decompress-worker.js';
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd' | 'bzip2';
 
@@ -96,11 +95,11 @@ function backend(source: AsyncIterable<Uint8Array>, kind: Compression): AsyncGen
     case 'gzip':
       return throughNodeStream(source, zlib.createGunzip());
     case 'zstd':
-      return nodeZstd ? throughNodeStream(source, nodeZstd()) : fzstd(source);
+      return nodeZstd ? throughNodeStream(source, nodeZstd()) : decompressInWorker(source, 'zstd');
     case 'xz':
       return xz(source);
     case 'bzip2':
-      return bzip2(source);
+      return decompressInWorker(source, 'bzip2');
     default:
       throw new UnsupportedError(`unsupported compression ${String(kind)}`);
   }
@@ -123,27 +122,6 @@ async function* throughNodeStream(
     input.destroy();
     output.destroy();
   }
-}
-
-async function* fzstd(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
-  let out: Uint8Array[] = [];
-  const decoder = new ZstdDecompress((chunk: Uint8Array) => {
-    out.push(chunk);
-  });
-  let sawInput = false;
-  for await (const chunk of source) {
-    if (chunk.length === 0) continue;
-    sawInput = true;
-    decoder.push(chunk);
-    if (out.length > 0) {
-      const ready = out;
-      out = [];
-      yield* ready;
-    }
-  }
-  if (!sawInput) throw new CorruptError('empty zstd stream', { data: { compression: 'zstd' } });
-  decoder.push(new Uint8Array(0), true);
-  yield* out;
 }
 
 /** xz check types xz-decompress (xz-embedded) handles: none, CRC32, CRC64. */
@@ -209,26 +187,3 @@ async function* xzEmbedded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Ui
   if (!sawInput) throw new CorruptError('empty xz stream', { data: { compression: 'xz' } });
 }
 
-async function* bzip2(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
-  const stream = unbzip2Stream();
-  let out: Uint8Array[] = [];
-  let failure: unknown;
-  stream.on('data', (chunk: Uint8Array) => out.push(chunk));
-  stream.on('error', (error: unknown) => {
-    failure ??= error;
-  });
-  let sawInput = false;
-  for await (const chunk of source) {
-    if (chunk.length === 0) continue;
-    sawInput = true;
-    stream.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-    if (failure !== undefined) throw failure;
-    const ready = out;
-    out = [];
-    yield* ready;
-  }
-  if (!sawInput) throw new CorruptError('empty bzip2 stream', { data: { compression: 'bzip2' } });
-  stream.end();
-  if (failure !== undefined) throw failure;
-  yield* out;
-}
