@@ -177,3 +177,4 @@ export type {
   DeltaOp,
 } from './format/static-delta.js';
 export { formatGVariantText, formatDouble } from './format/gvariant/text.js';
+export { parseGVariantText } from './format/gvariant/text-parse.js';

@@ -108,6 +108,12 @@ def main():
         if req['op'] == 'build':
             v = build(req['type'], req['value'])
             out = {'bytes': bytes(v.get_data_as_bytes().get_data()).hex()}
+        elif req['op'] == 'parse-text':
+            try:
+                v = GLib.Variant.parse(GLib.VariantType.new(req['type']) if req.get('type') else None, req['text'], None, None)
+                out = {'type': v.get_type_string(), 'value': dump(v)}
+            except GLib.Error as e:
+                out = {'error': e.message}
         elif req['op'] == 'print':
             v = build(req['type'], req['value'])
             out = {'annotated': v.print_(True), 'plain': v.print_(False)}

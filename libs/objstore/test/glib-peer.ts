@@ -13,9 +13,10 @@ const PYTHON = '/usr/bin/python3';
 export type GlibRequest =
   | { op: 'build'; type: string; value: Json }
   | { op: 'parse'; type: string; bytes: string }
-  | { op: 'print'; type: string; value: Json };
+  | { op: 'print'; type: string; value: Json }
+  | { op: 'parse-text'; text: string; type?: string };
 
-export type GlibAnswer = { bytes: string } | { normal: boolean; value: Json } | { annotated: string; plain: string };
+export type GlibAnswer = { bytes: string } | { normal: boolean; value: Json } | { annotated: string; plain: string } | { type: string; value: Json } | { error: string };
 
 export function askGlib(requests: GlibRequest[]): GlibAnswer[] {
   const input = requests.map((r) => JSON.stringify(r)).join('\n') + '\n';

@@ -1,9 +1,10 @@
 /** The GVariant text printer against GLib's g_variant_print (python3-gi), on random values. */
 import { describe, expect, it } from 'vitest';
 import { askGlib } from '../../../test/glib-peer.js';
-import { toJson } from '../../../test/gvariant-json.js';
+import { toJson, type Json } from '../../../test/gvariant-json.js';
 import { randomType, randomValue, rng } from '../../../test/gvariant-random.js';
 import { formatDouble, formatGVariantText } from './text.js';
+import { parseGVariantText } from './text-parse.js';
 import { Variant, type GVariantValue } from './value.js';
 
 const FIXED: [string, GVariantValue][] = [
@@ -50,4 +51,75 @@ describe('GVariant text format', () => {
     expect(formatDouble(1e21)).toBe('1e+21');
     expect(formatDouble(-0)).toBe('-0.0');
   });
+});
+
+describe('GVariant text parsing', () => {
+  it('reads back what GLib prints (annotated: type inferred; plain: type given)', () => {
+    const r = rng(0x9a45e);
+    const cases: [string, GVariantValue][] = FIXED.filter(([t]) => t !== 'ad');
+    for (let i = 0; i < 500; i++) {
+      const type = randomType(r);
+      cases.push([type, randomValue(r, type)]);
+    }
+    const answers = askGlib(cases.map(([type, value]) => ({ op: 'print', type, value: toJson(type, value) })));
+    cases.forEach(([type, value], i) => {
+      const a = answers[i] as { annotated: string; plain: string };
+      let inferred: { type: string; value: GVariantValue };
+      try {
+        inferred = parseGVariantText(a.annotated);
+      } catch (e) {
+        throw new Error(`${type}: ${a.annotated.slice(0, 300)}: ${String(e)}`);
+      }
+      expect(inferred.type, a.annotated).toBe(type);
+      expect(toJson(type, inferred.value), a.annotated).toEqual(toJson(type, value));
+      const typed = parseGVariantText(a.plain, type);
+      expect(toJson(type, typed.value), a.plain).toEqual(toJson(type, value));
+    });
+  });
+
+  it.each([
+    ['uint32 42', 'u', 42],
+    ['42', 'i', 42],
+    ['true', 'b', true],
+    ["'x'", 's', 'x'],
+    ['1.5', 'd', 1.5],
+    ['[1, 2.5]', 'ad', [1, 2.5]],
+    ['[uint64 1, 2]', 'at', [1n, 2n]],
+    ["{'a': <1>}", 'a{sv}', [['a', new Variant('i', 1)]]],
+    ["['a', 'b']", 'as', ['a', 'b']],
+    ['(1, "two", [byte 3])', '(isay)', [1, 'two', Uint8Array.of(3)]],
+    ["@ms 'x'", 'ms', ['x']],
+    ['0x10', 'i', 16],
+  ] as const)('infers %s', (text, type, value) => {
+    const got = parseGVariantText(text);
+    expect(got.type).toBe(type);
+    expect(toJson(type, got.value)).toEqual(toJson(type, value as GVariantValue));
+  });
+
+  it('infers the same types and values as GLib for handwritten text', () => {
+    const texts = [
+      'uint32 42', '42', '-7', 'true', "'x'", '"it\'s"', '1.5', '1e3', '[1, 2.5]', '[uint64 1, 2]', "{'a': <1>}", "['a', 'b']",
+      '(1, "two", [byte 3])', "@ms 'x'", '0x10', '010', "b'abc'", "b'\\001\\n'", '<<true>>', "{'k', 5}", '[[1], [], [2, 3]]',
+      "[@mi 1, nothing]", 'just just 5', '@mmi just nothing', "objectpath '/a/b'", "signature 'a{sv}'", '(1,)', '()', "{'a': [1.5], 'b': []}",
+      "['\\u00e9\\U0001F642']", 'int64 -9223372036854775808', 'uint64 18446744073709551615', '[1, -1]', '{1: true}',
+    ];
+    const answers = askGlib(texts.map((text) => ({ op: 'parse-text', text })));
+    texts.forEach((text, i) => {
+      const a = answers[i] as { type: string; value: Json } | { error: string };
+      if ('error' in a) {
+        expect(() => parseGVariantText(text), `${text} (GLib: ${a.error})`).toThrowError(expect.objectContaining({ code: 'Parse' }));
+        return;
+      }
+      const ours = parseGVariantText(text);
+      expect(ours.type, text).toBe(a.type);
+      expect(toJson(ours.type, ours.value), text).toEqual(a.value);
+    });
+  });
+
+  it.each(['', '[', '[1, "a"]', '(1)', 'uint32 -1', 'byte 256', '@u "x"', '[]', 'nothing', "'unterminated", '1 2', '<>', "objectpath 'x'", 'wat'])(
+    'refuses %j with a ParseError',
+    (text) => {
+      expect(() => parseGVariantText(text)).toThrowError(expect.objectContaining({ code: 'Parse' }));
+    },
+  );
 });
