@@ -45,7 +45,10 @@ export function compressionFromName(name: string): Compression {
   return 'none';
 }
 
-type ZstdStreamFactory = (() => zlib.Zlib & NodeJS.ReadWriteStream) | undefined;
+/** Output chunk size for node:zlib streams: 16 x the default, far fewer stream round trips on big inputs. */
+const NODE_CHUNK = 256 * 1024;
+
+type ZstdStreamFactory = ((options?: { chunkSize?: number }) => zlib.Zlib & NodeJS.ReadWriteStream) | undefined;
 /** node:zlib's zstd, present from Node 22.15 / 23.8 on. */
 const nodeZstd: ZstdStreamFactory = (zlib as unknown as { createZstdDecompress?: ZstdStreamFactory })
   .createZstdDecompress;
@@ -93,9 +96,9 @@ function backend(source: AsyncIterable<Uint8Array>, kind: Compression): AsyncGen
     case 'none':
       return passThrough(source);
     case 'gzip':
-      return throughNodeStream(source, zlib.createGunzip());
+      return throughNodeStream(source, zlib.createGunzip({ chunkSize: NODE_CHUNK }));
     case 'zstd':
-      return nodeZstd ? throughNodeStream(source, nodeZstd()) : decompressInWorker(source, 'zstd');
+      return nodeZstd ? throughNodeStream(source, nodeZstd({ chunkSize: NODE_CHUNK })) : decompressInWorker(source, 'zstd');
     case 'xz':
       return xz(source);
     case 'bzip2':
