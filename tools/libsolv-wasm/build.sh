@@ -112,7 +112,9 @@ build_expat() { # cc ar outdir
 #define PACKAGE_VERSION "2.5.0"
 #define STDC_HEADERS 1
 #define XML_CONTEXT_BYTES 1024
-#define XML_DEV_URANDOM 1
+/* No /dev/urandom, getrandom or arc4random in this wasm (no filesystem): expat seeds its hash salt from
+   time and pid (XML_POOR_ENTROPY). */
+#define XML_POOR_ENTROPY 1
 #define XML_DTD 1
 #define XML_NS 1
 #endif

@@ -26,6 +26,7 @@
 #include "testcase.h"
 #include "repo_rpmmd.h"
 #include "repo_repomdxml.h"
+#include "pool_parserpmrichdep.h"
 
 #define EXPORT __attribute__((used, visibility("default")))
 
@@ -61,6 +62,17 @@ EXPORT int tsl_queue_count(Queue *q) { return q->count; }
 EXPORT Id *tsl_queue_elements(Queue *q) { return q->elements; }
 
 /* ---- pool ---- */
+
+static void quiet(Pool *pool, void *data, int type, const char *str)
+{
+  (void)pool;
+  (void)data;
+  (void)type;
+  (void)str;
+}
+
+/* Libraries never print: libsolv's debug and error messages (errors also go to pool_errstr) are dropped. */
+EXPORT void tsl_pool_quiet(Pool *pool) { pool_setdebugcallback(pool, quiet, 0); }
 
 EXPORT int tsl_pool_nsolvables(Pool *pool) { return pool->nsolvables; }
 EXPORT Repo *tsl_pool_installed(Pool *pool) { return pool->installed; }
@@ -168,11 +180,11 @@ EXPORT int tsl_solvable_installable(Pool *pool, Id p)
 {
   return pool_installable(pool, pool->solvables + p);
 }
-/* Solvable deps of one kind (SOLVABLE_REQUIRES, ...) into out (marker -1: all). */
+/* Solvable deps of one kind (SOLVABLE_REQUIRES, ...) into out, all of them (pre-requires included). */
 EXPORT void tsl_solvable_deps(Pool *pool, Id p, Id keyname, Queue *out)
 {
   queue_empty(out);
-  solvable_lookup_deparray(pool->solvables + p, keyname, out, -1);
+  solvable_lookup_deparray(pool->solvables + p, keyname, out, 0);
 }
 
 /* A solvable that is not yet in any repo, for hand-built repos (conformance tests, rpmdb loading). */
@@ -189,11 +201,11 @@ EXPORT Id tsl_repo_add_package(Repo *repo, const char *name, const char *evr, co
   return p;
 }
 
-/* Adds one dependency, parsed the way testcases write them ("foo >= 1.2", rich deps in parentheses). */
+/* Adds one dependency in rpm syntax: "foo", "foo >= 1.2", or a rich dependency "(a or b)". */
 EXPORT int tsl_solvable_add_dep(Pool *pool, Id p, Id keyname, const char *dep)
 {
   Solvable *s = pool->solvables + p;
-  Id id = testcase_str2dep(pool, dep);
+  Id id = dep[0] == '(' ? pool_parserpmrichdep(pool, dep) : testcase_str2dep(pool, dep);
   if (!id)
     return -1;
   solvable_add_deparray(s, keyname, id, keyname == SOLVABLE_REQUIRES ? -SOLVABLE_PREREQMARKER : 0);
@@ -256,15 +268,22 @@ EXPORT void tsl_transaction_classified_steps(Transaction *trans, int mode, Queue
 /* ---- testcases ---- */
 
 /* Reads a testcase from memory. Returns the solver (NULL on error, see pool_errstr); job gets the jobs,
-   *resultp (malloc'ed, may be NULL) the expected result text, *resultflagsp its flags. */
+   *resultp (malloc'ed, may be NULL) the expected result text, *resultflagsp its flags. libsolv reports many
+   testcase errors through pool_error and carries on; we treat any such message as a failure. */
 EXPORT Solver *tsl_testcase_read(Pool *pool, const unsigned char *buf, int len, Queue *job, char **resultp, int *resultflagsp)
 {
   FILE *fp = memfile(buf, len);
   Solver *solv;
   if (!fp)
     return 0;
+  pool_error(pool, 0, "%s", "");
   solv = testcase_read(pool, fp, "<memory>", job, resultp, resultflagsp);
   fclose(fp);
+  if (solv && pool_errstr(pool)[0])
+    {
+      solver_free(solv);
+      return 0;
+    }
   return solv;
 }
 

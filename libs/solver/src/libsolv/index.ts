@@ -5,3 +5,7 @@ export type { DepKind, Disposable, PackageSpec, PoolOptions, SolvableInfo } from
 export { Solver, Transaction } from './solver.js';
 export type { Problem, ProblemRule, ProblemSolution, StepType, TransactionStep } from './solver.js';
 export * as libsolvConstants from './constants.js';
+export { LibsolvBackend, libsolvBackend, decompressMetadata } from './libsolv-backend.js';
+
+export { runTestcase } from './testcase.js';
+export type { TestcaseRun } from './testcase.js';

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, NotFoundError, ParseError } from '@tsostree/errors';
 import {
   DISTTYPE_RPM,
+  REPO_EXTEND_SOLVABLES,
+  REPO_NO_INTERNALIZE,
   REL_EQ,
   REL_GT,
   REL_LT,
@@ -65,7 +67,7 @@ export class Repo implements Disposable {
   ) {}
 
   private get lib(): LibsolvModule {
-    if (this.freed) throw new InvalidArgumentError(`repo ${this.name} was disposed`);
+    if (this.freed || this.pool.disposed) throw new InvalidArgumentError(`repo ${this.name} was disposed`);
     return this.pool.lib;
   }
 
@@ -81,13 +83,17 @@ export class Repo implements Disposable {
 
   /**
    * Adds rpm-md metadata (primary.xml, filelists.xml or other.xml, uncompressed) with libsolv's own parser.
-   * Filelists and other extend the packages primary added, so add primary first.
+   * Add primary first, then filelists/other with `extend: true`.
    */
-  addRpmmd(xml: Uint8Array, what = 'rpm-md'): void {
+  addRpmmd(xml: Uint8Array, what = 'rpm-md', options: { extend?: boolean } = {}): void {
     const lib = this.lib;
     this.pool.dirty = true;
-    // REPO_EXTEND_SOLVABLES is implied by libsolv for filelists/other; REPO_NO_INTERNALIZE lets us add several.
-    const rc = lib.withBytes(xml, (ptr, len) => lib.call('tsl_repo_add_rpmmd', this.ptr, ptr, len, 1 << 1));
+    // REPO_NO_INTERNALIZE: several documents go into one repo; REPO_EXTEND_SOLVABLES: filelists/other add to
+    // the packages primary created (matched by pkgid) instead of creating new ones.
+    // Extending matches packages by pkgid, which libsolv looks up in the repo's internalized data.
+    const flags = REPO_NO_INTERNALIZE | (options.extend ? REPO_EXTEND_SOLVABLES : 0);
+    if (options.extend) lib.call('repo_internalize', this.ptr);
+    const rc = lib.withBytes(xml, (ptr, len) => lib.call('tsl_repo_add_rpmmd', this.ptr, ptr, len, flags));
     if (rc !== 0) {
       throw new ParseError(`${what} of repo ${this.name}: ${this.pool.lastError()}`, { data: { repo: this.name } });
     }
@@ -184,6 +190,7 @@ export class Pool implements Disposable {
     const lib = options.lib ?? (await loadLibsolv());
     const ptr = lib.call('pool_create');
     const pool = new Pool(lib, ptr);
+    lib.call('tsl_pool_quiet', ptr);
     lib.call('pool_setdisttype', ptr, DISTTYPE_RPM);
     pool.setArch(options.arch ?? 'x86_64');
     return pool;
@@ -304,7 +311,7 @@ export class Pool implements Disposable {
     const lib = this.check();
     return lib.withQueue((q) => {
       lib.call('tsl_solvable_deps', this.ptr, id, this.keyId(kind), q);
-      return lib.queueToArray(q).filter((d) => d > 0 && d !== this.str2id('solvable:prereqmarker', false)).map((d) => this.dep2str(d));
+      return lib.queueToArray(q).filter((d) => d !== 0 && d !== this.str2id('solvable:prereqmarker', false)).map((d) => this.dep2str(d));
     });
   }
 

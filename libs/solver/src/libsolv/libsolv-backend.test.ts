@@ -1,0 +1,4 @@
+import { testSolverBackend } from '../conformance.js';
+import { libsolvBackend } from './libsolv-backend.js';
+
+testSolverBackend(libsolvBackend);
