@@ -43,10 +43,15 @@ async function exitCode(cmd: string, args: string[], cwd: string): Promise<numbe
 }
 
 beforeAll(async () => {
-  await run('bash', [join(root, 'tools', 'libsolv-wasm', 'build.sh'), '--out', out, '--testsolv', '--clean'], {
-    env: { ...process.env, LIBSOLV_WASM_WORK: work, JOBS: '2' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  try {
+    await run('bash', [join(root, 'tools', 'libsolv-wasm', 'build.sh'), '--out', out, '--testsolv', '--clean'], {
+      env: { ...process.env, LIBSOLV_WASM_WORK: work, JOBS: '2' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    throw new Error(`tools/libsolv-wasm/build.sh failed:\n${stderr.split('\n').slice(-40).join('\n')}`, { cause: error });
+  }
 }, 900_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
