@@ -2,7 +2,7 @@ import { ConflictError, CorruptError } from '@tsostree/errors';
 import { parseDirTree, serializeDirTree, type DirTree } from './format/dirtree.js';
 import { OSTREE_MAX_RECURSION } from './format/checksum.js';
 import { assertFilename } from './format/validate.js';
-import { readMetadataObject, writeMetadataObject } from './repo-objects.js';
+import { readMetadataObject, writeMetadataObject, type WriteTxn } from './repo-objects.js';
 import type { Repo } from './repo.js';
 
 /**
@@ -71,17 +71,17 @@ export class MutableTree {
   }
 
   /** Writes every modified dirtree bottom-up and returns this node's dirtree checksum. */
-  async write(repo: Repo, depth = 0): Promise<string> {
+  async write(repo: Repo, txn?: WriteTxn, depth = 0): Promise<string> {
     if (depth > OSTREE_MAX_RECURSION) throw new CorruptError(`tree exceeds the maximum depth ${OSTREE_MAX_RECURSION}`);
     if (this.contentsChecksum !== undefined) return this.contentsChecksum;
     const tree: DirTree = { files: [], dirs: [] };
     for (const [name, checksum] of this.files) tree.files.push({ name, checksum });
     for (const [name, sub] of this.dirs) {
-      const treeChecksum = await sub.write(repo, depth + 1);
+      const treeChecksum = await sub.write(repo, txn, depth + 1);
       if (sub.metaChecksum === undefined) throw new ConflictError(`directory ${name} has no metadata`);
       tree.dirs.push({ name, treeChecksum, metaChecksum: sub.metaChecksum });
     }
-    this.contentsChecksum = await writeMetadataObject(repo, 'dirtree', serializeDirTree(tree));
+    this.contentsChecksum = await writeMetadataObject(repo, 'dirtree', serializeDirTree(tree), txn ? { txn } : {});
     return this.contentsChecksum;
   }
 }

@@ -15,7 +15,7 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, filenameProblem } from './format/val
 import { MutableTree } from './mutable-tree.js';
 import { storeContent, storeFileFromPath, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
-import { readMetadataObject, writeMetadataObject } from './repo-objects.js';
+import { WriteTxn, readMetadataObject, writeMetadataObject } from './repo-objects.js';
 import { readRef, resolveRev, writeRef } from './repo-refs.js';
 import type { Repo } from './repo.js';
 import type { Xattr } from './xattrs.js';
@@ -92,6 +92,7 @@ interface WalkContext {
   pending: Promise<void>[];
   errors: unknown[];
   dirmetaCache: Map<string, string>;
+  txn: WriteTxn;
 }
 
 function canonicalMode(mode: number, ctx: WalkContext): number {
@@ -115,7 +116,7 @@ async function storeDirMeta(ctx: WalkContext, meta: { uid: number; gid: number; 
   const key = Buffer.from(bytes).toString('base64');
   const cached = ctx.dirmetaCache.get(key);
   if (cached) return cached;
-  const csum = await writeMetadataObject(ctx.repo, 'dirmeta', bytes);
+  const csum = await writeMetadataObject(ctx.repo, 'dirmeta', bytes, { txn: ctx.txn });
   ctx.dirmetaCache.set(key, csum);
   return csum;
 }
@@ -167,9 +168,9 @@ async function walkDir(ctx: WalkContext, path: string, node: MutableTree, depth:
           throw fromSystemError(error, `readlink ${child}`);
         }
         meta.mode = S_IFLNK | 0o777;
-        checksum = await storeContent(ctx.repo, meta);
+        checksum = await storeContent(ctx.repo, meta, undefined, ctx.txn);
       } else {
-        checksum = await storeFileFromPath(ctx.repo, child, meta, st.size);
+        checksum = await storeFileFromPath(ctx.repo, child, meta, st.size, ctx.txn);
         ctx.progress.bytes += st.size;
       }
       ctx.progress.files++;
@@ -232,7 +233,17 @@ async function commitLocked(repo: Repo, path: string | undefined, options: Commi
     pending: [],
     errors: [],
     dirmetaCache: new Map(),
+    txn: new WriteTxn(repo),
   };
+  try {
+    return await commitInTxn(repo, options, ctx, trees);
+  } catch (error) {
+    await ctx.txn.abort();
+    throw error;
+  }
+}
+
+async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext, trees: TreeSource[]): Promise<CommitResult> {
   const root = new MutableTree();
   for (const src of trees) {
     if ('dir' in src) {
@@ -255,7 +266,7 @@ async function commitLocked(repo: Repo, path: string | undefined, options: Commi
   await Promise.all(ctx.pending);
   if (ctx.errors.length > 0) throw ctx.errors[0];
   options.onProgress?.({ ...ctx.progress });
-  const rootTree = await root.write(repo);
+  const rootTree = await root.write(repo, ctx.txn);
   const rootMeta = root.metaChecksum!;
 
   let parent: string | null = null;
@@ -266,7 +277,10 @@ async function commitLocked(repo: Repo, path: string | undefined, options: Commi
   }
   if (options.skipIfUnchanged && parent) {
     const p = await loadCommit(repo, parent);
-    if (p.rootTree === rootTree && p.rootMeta === rootMeta) return { checksum: parent, changed: false, rootTree, rootMeta };
+    if (p.rootTree === rootTree && p.rootMeta === rootMeta) {
+      await ctx.txn.commit();
+      return { checksum: parent, changed: false, rootTree, rootMeta };
+    }
   }
   const metadata: [string, Variant][] = [...(options.metadata ?? [])];
   if (options.branch && !options.noBindings && !metadata.some(([k]) => k === 'ostree.ref-binding')) {
@@ -282,7 +296,9 @@ async function commitLocked(repo: Repo, path: string | undefined, options: Commi
     rootTree,
     rootMeta,
   };
-  const checksum = await writeMetadataObject(repo, 'commit', serializeCommit(commit));
+  const checksum = await writeMetadataObject(repo, 'commit', serializeCommit(commit), { txn: ctx.txn });
+  // Every object is durable and in place before the ref can point at the commit.
+  await ctx.txn.commit();
   if (options.branch) await writeRef(repo, options.branch, checksum);
   return { checksum, changed: true, rootTree, rootMeta };
 }

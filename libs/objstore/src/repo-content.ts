@@ -9,7 +9,7 @@ import { parseFileMeta, serializeFileMeta } from './format/dirmeta.js';
 import { fileHeaderStreamPrefix, parseFilezHeader, serializeFilezHeader } from './format/file-header.js';
 import { S_IFLNK, S_IFMT, S_IFREG } from './format/validate.js';
 import { assertChecksum } from './format/object-path.js';
-import { hasObject, objectPath, publishObject, repoTmpPath } from './repo-objects.js';
+import { hasObject, objectPath, publishObject, repoTmpPath, type WriteTxn } from './repo-objects.js';
 import type { Repo } from './repo.js';
 import type { Xattr } from './xattrs.js';
 
@@ -68,7 +68,7 @@ async function closeQuietly(fh: FileHandle | undefined): Promise<void> {
  * Applies the mode-specific metadata to a freshly written temp object (bare: owner, mode,
  * xattrs; bare-user: mode plus `user.ostreemeta`; bare-user-only: mode), then publishes it.
  */
-async function finishBareObject(repo: Repo, tmp: string, meta: ContentMeta, checksum: string, isLink: boolean): Promise<void> {
+async function finishBareObject(repo: Repo, tmp: string, meta: ContentMeta, checksum: string, isLink: boolean, txn?: WriteTxn): Promise<void> {
   try {
     if (repo.mode === 'bare') {
       await lchown(tmp, meta.uid, meta.gid);
@@ -90,7 +90,7 @@ async function finishBareObject(repo: Repo, tmp: string, meta: ContentMeta, chec
     await rm(tmp, { force: true });
     throw error;
   }
-  await publishObject(repo, tmp, checksum, 'file');
+  await publishObject(repo, tmp, checksum, 'file', txn);
 }
 
 async function writeAll(fh: FileHandle, chunks: readonly Uint8Array[], sync: boolean): Promise<void> {
@@ -99,16 +99,16 @@ async function writeAll(fh: FileHandle, chunks: readonly Uint8Array[], sync: boo
 }
 
 /** Stores a content object whose bytes are in memory (or a symlink). Returns its checksum. */
-export async function storeContent(repo: Repo, meta: ContentMeta, content: Uint8Array = new Uint8Array(0)): Promise<string> {
+export async function storeContent(repo: Repo, meta: ContentMeta, content: Uint8Array = new Uint8Array(0), txn?: WriteTxn): Promise<string> {
   const isLink = isSymlinkMode(meta.mode);
   const body = isLink ? new Uint8Array(0) : content;
   const checksum = checksumOf(meta, body);
-  if (await hasObject(repo, 'file', checksum)) return checksum;
+  if (await hasObject(repo, 'file', checksum, txn)) return checksum;
   const tmp = repoTmpPath(repo);
   if (repo.mode === 'archive') {
     const compressed = isLink ? new Uint8Array(0) : await deflateRawAsync(body, { level: 6 });
-    await writeNewFile(repo, tmp, [archiveHeader(meta, body.length), compressed], 0o644);
-    await publishObject(repo, tmp, checksum, 'file');
+    await writeNewFile(repo, tmp, [archiveHeader(meta, body.length), compressed], 0o644, txn);
+    await publishObject(repo, tmp, checksum, 'file', txn);
     return checksum;
   }
   if (isLink && repo.mode !== 'bare-user') {
@@ -120,17 +120,17 @@ export async function storeContent(repo: Repo, meta: ContentMeta, content: Uint8
   } else {
     // bare-user keeps a symlink as a file holding the target and its C string NUL (like ostree).
     const data = isLink ? Buffer.from(`${meta.symlinkTarget}\0`) : body;
-    await writeNewFile(repo, tmp, [data], 0o600);
+    await writeNewFile(repo, tmp, [data], 0o600, txn);
   }
-  await finishBareObject(repo, tmp, meta, checksum, isLink && repo.mode !== 'bare-user');
+  await finishBareObject(repo, tmp, meta, checksum, isLink && repo.mode !== 'bare-user', txn);
   return checksum;
 }
 
-async function writeNewFile(repo: Repo, tmp: string, chunks: readonly Uint8Array[], mode: number): Promise<void> {
+async function writeNewFile(repo: Repo, tmp: string, chunks: readonly Uint8Array[], mode: number, txn?: WriteTxn): Promise<void> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, 'wx', mode);
-    await writeAll(fh, chunks, repo.fsync);
+    await writeAll(fh, chunks, repo.fsync && !txn);
     await fh.close();
     fh = undefined;
   } catch (error) {
@@ -144,7 +144,7 @@ async function writeNewFile(repo: Repo, tmp: string, chunks: readonly Uint8Array
  * Stores a regular file from disk, streaming it (bounded memory) when it is large. `meta.mode`
  * must be S_IFREG. Returns the content checksum.
  */
-export async function storeFileFromPath(repo: Repo, path: string, meta: ContentMeta, size: number): Promise<string> {
+export async function storeFileFromPath(repo: Repo, path: string, meta: ContentMeta, size: number, txn?: WriteTxn): Promise<string> {
   if (size <= SMALL_FILE_LIMIT) {
     let bytes: Buffer;
     try {
@@ -152,7 +152,7 @@ export async function storeFileFromPath(repo: Repo, path: string, meta: ContentM
     } catch (error) {
       throw fromSystemError(error, `reading ${path}`);
     }
-    return storeContent(repo, meta, bytes);
+    return storeContent(repo, meta, bytes, txn);
   }
   const hash = createHash('sha256').update(header(meta));
   const tmp = repoTmpPath(repo);
@@ -193,7 +193,7 @@ export async function storeFileFromPath(repo: Repo, path: string, meta: ContentM
       }
     }
     if (total !== size) throw new CorruptError(`${path} changed size while being committed`, { data: { path } });
-    if (repo.fsync) await out.datasync();
+    if (repo.fsync && !txn) await out.datasync();
     await out.close();
     out = undefined;
   } catch (error) {
@@ -205,12 +205,12 @@ export async function storeFileFromPath(repo: Repo, path: string, meta: ContentM
     await closeQuietly(input);
   }
   const checksum = hash.digest('hex');
-  if (await hasObject(repo, 'file', checksum)) {
+  if (await hasObject(repo, 'file', checksum, txn)) {
     await rm(tmp, { force: true });
     return checksum;
   }
-  if (repo.mode === 'archive') await publishObject(repo, tmp, checksum, 'file');
-  else await finishBareObject(repo, tmp, meta, checksum, false);
+  if (repo.mode === 'archive') await publishObject(repo, tmp, checksum, 'file', txn);
+  else await finishBareObject(repo, tmp, meta, checksum, false, txn);
   return checksum;
 }
 

@@ -33,8 +33,82 @@ export function objectPath(repo: Repo, checksum: string, type: ObjectType): stri
   return repo.resolve(looseObjectPath(checksum, type, repo.isArchive));
 }
 
-/** True when the loose object exists (without following a final symlink). */
-export async function hasObject(repo: Repo, type: ObjectType, checksum: string): Promise<boolean> {
+/**
+ * A write transaction (ostree's staging): objects written under it are neither fsynced one by one
+ * nor visible in `objects/` until {@link WriteTxn.commit}, which fsyncs them all (in parallel,
+ * after the kernel has started writeback), renames them into place and syncs the fan-out
+ * directories. So an object name never points at a torn file after a crash.
+ */
+export class WriteTxn {
+  private readonly staged = new Map<string, { tmp: string; checksum: string; type: ObjectType }>();
+
+  constructor(readonly repo: Repo) {}
+
+  has(checksum: string, type: ObjectType): boolean {
+    return this.staged.has(`${checksum}.${type}`);
+  }
+
+  stage(tmp: string, checksum: string, type: ObjectType): boolean {
+    const key = `${checksum}.${type}`;
+    if (this.staged.has(key)) return false;
+    this.staged.set(key, { tmp, checksum, type });
+    return true;
+  }
+
+  get size(): number {
+    return this.staged.size;
+  }
+
+  async commit(concurrency = 16): Promise<void> {
+    const items = [...this.staged.values()];
+    let next = 0;
+    const sync = async (): Promise<void> => {
+      while (next < items.length) {
+        const it = items[next++]!;
+        const st = await lstat(it.tmp);
+        if (!st.isFile()) continue;
+        const fh = await open(it.tmp, 'r');
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+    };
+    try {
+      if (this.repo.fsync) await Promise.all(Array.from({ length: concurrency }, sync));
+      const dirs = new Set<string>();
+      for (const it of items) {
+        const dest = objectPath(this.repo, it.checksum, it.type);
+        await withParent(dest, () => rename(it.tmp, dest));
+        dirs.add(dirname(dest));
+      }
+      if (this.repo.fsync) {
+        for (const d of dirs) {
+          const fh = await open(d, 'r');
+          try {
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }
+      }
+    } catch (error) {
+      await this.abort();
+      throw fromSystemError(error, 'committing objects');
+    }
+    this.staged.clear();
+  }
+
+  async abort(): Promise<void> {
+    for (const it of this.staged.values()) await rm(it.tmp, { force: true });
+    this.staged.clear();
+  }
+}
+
+/** True when the loose object exists (without following a final symlink), or is staged in `txn`. */
+export async function hasObject(repo: Repo, type: ObjectType, checksum: string, txn?: WriteTxn): Promise<boolean> {
+  if (txn?.has(checksum, type)) return true;
   try {
     await lstat(objectPath(repo, checksum, type));
     return true;
@@ -66,7 +140,11 @@ async function withParent<T>(path: string, op: () => Promise<T>): Promise<T> {
  * Moves a fully written temp file to its object path. An existing object wins (objects are
  * immutable and content-addressed), so concurrent writers of the same object are harmless.
  */
-export async function publishObject(repo: Repo, tmp: string, checksum: string, type: ObjectType): Promise<void> {
+export async function publishObject(repo: Repo, tmp: string, checksum: string, type: ObjectType, txn?: WriteTxn): Promise<void> {
+  if (txn) {
+    if (!txn.stage(tmp, checksum, type)) await rm(tmp, { force: true });
+    return;
+  }
   const dest = objectPath(repo, checksum, type);
   try {
     await withParent(dest, () => rename(tmp, dest));
@@ -77,13 +155,13 @@ export async function publishObject(repo: Repo, tmp: string, checksum: string, t
 }
 
 /** Writes `bytes` to a new temp file (fsync according to the repo policy) and returns its path. */
-export async function writeTempFile(repo: Repo, bytes: Uint8Array, mode = 0o644): Promise<string> {
+export async function writeTempFile(repo: Repo, bytes: Uint8Array, mode = 0o644, txn?: WriteTxn): Promise<string> {
   const tmp = repoTmpPath(repo);
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, 'wx', mode);
     await fh.writeFile(bytes);
-    if (repo.fsync) await fh.datasync();
+    if (repo.fsync && !txn) await fh.datasync();
   } catch (error) {
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true });
@@ -97,11 +175,16 @@ export async function writeTempFile(repo: Repo, bytes: Uint8Array, mode = 0o644)
  * Stores a metadata object (its checksum is the SHA-256 of its bytes) unless it already exists.
  * Returns the checksum.
  */
-export async function writeMetadataObject(repo: Repo, type: MetadataObjectType, bytes: Uint8Array, checksum?: string): Promise<string> {
-  const csum = checksum ?? sha256Hex(bytes);
-  if (await hasObject(repo, type, csum)) return csum;
-  const tmp = await writeTempFile(repo, bytes);
-  await publishObject(repo, tmp, csum, type);
+export async function writeMetadataObject(
+  repo: Repo,
+  type: MetadataObjectType,
+  bytes: Uint8Array,
+  options: { checksum?: string; txn?: WriteTxn } = {},
+): Promise<string> {
+  const csum = options.checksum ?? sha256Hex(bytes);
+  if (await hasObject(repo, type, csum, options.txn)) return csum;
+  const tmp = await writeTempFile(repo, bytes, 0o644, options.txn);
+  await publishObject(repo, tmp, csum, type, options.txn);
   return csum;
 }
 
