@@ -163,14 +163,15 @@ export function parseHeader(bytes: Uint8Array, options: ParseHeaderOptions = {})
       case TagType.STRING_ARRAY:
       case TagType.I18NSTRING: {
         if (e.count === 0) fail(`tag ${e.tag} string array with count 0`, e.at + 12);
-        const values: string[] = [];
         let q = abs;
         for (let k = 0; k < e.count; k++) {
-          const z = bytes.indexOf(0, q);
-          if (z < 0 || z >= end) fail(`tag ${e.tag} string ${k} not terminated inside the data store`, q);
-          values.push(utf8.decode(bytes.subarray(q, z)));
+          let z = q;
+          while (z < end && bytes[z] !== 0) z++;
+          if (z >= end) fail(`tag ${e.tag} string ${k} not terminated inside the data store`, q);
           q = z + 1;
         }
+        // One decoder call for the whole array (a NUL byte always decodes to a NUL character).
+        const values = utf8.decode(bytes.subarray(abs, q - 1)).split('\0');
         value = { type: e.type, values };
         len = q - abs;
         break;
