@@ -10,12 +10,31 @@
  * clamped at the root the way a chroot would); new files are created under a temporary name with
  * O_EXCL (which never follows a symlink) and renamed into place, which replaces a symlink instead
  * of writing through it.
+ *
+ * The filesystem calls are synchronous on purpose: an extraction is thousands of tiny metadata
+ * calls, and a thread-pool round trip per call made it several times slower than cpio.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readFile, readlink, rename, symlink, unlink, utimes } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { setAttribute } from '@napi-rs/xattr';
+import { setAttributeSync } from '@napi-rs/xattr';
 import { ConflictError, CorruptError, IoError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { capsTextToXattr } from './format/file-caps.js';
 import { hardlinkGroups, packageFiles, type RpmFileEntry } from './format/package-info.js';
@@ -88,20 +107,35 @@ async function loadIds(root: string, file: string): Promise<Map<string, number>>
   return ids;
 }
 
-async function lstatOrNull(p: string) {
+function lstatOrNull(p: string) {
   try {
-    return await lstat(p);
+    return lstatSync(p, { throwIfNoEntry: false }) ?? null;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw fromSystemError(err, `lstat ${p}`);
   }
 }
 
-/** Walks `parts` under root, creating missing directories, refusing or resolving symlinks. */
-async function ensureParents(root: string, parts: string[], mode: 'reject' | 'in-root', original: string): Promise<string[]> {
+/** Runs a filesystem call, turning system errors into typed ones. */
+function sys<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw fromSystemError(err, what);
+  }
+}
+
+/**
+ * Walks `parts` under root, creating missing directories, refusing or resolving symlinks.
+ * `known` caches directories already verified in this extraction (they cannot turn into anything
+ * else later: replacing a directory is refused).
+ */
+function ensureParents(root: string, parts: string[], mode: 'reject' | 'in-root', original: string, known: Set<string>): string[] {
+  const key = parts.join('/');
+  if (known.has(key)) return parts;
   let resolved: string[] = [];
   const queue = [...parts];
   let hops = 0;
+  let direct = true;
   while (queue.length) {
     const name = queue.shift()!;
     if (name === '..') {
@@ -110,25 +144,23 @@ async function ensureParents(root: string, parts: string[], mode: 'reject' | 'in
     }
     if (name === '.' || name === '') continue;
     const here = join(root, ...resolved, name);
-    const st = await lstatOrNull(here);
+    const st = lstatOrNull(here);
     if (st === null) {
-      try {
-        await mkdir(here, { mode: 0o755 });
-      } catch (err) {
-        throw fromSystemError(err, `mkdir ${here}`);
-      }
+      sys(`mkdir ${here}`, () => mkdirSync(here, { mode: 0o755 }));
       resolved.push(name);
     } else if (st.isDirectory()) {
       resolved.push(name);
     } else if (st.isSymbolicLink()) {
       if (mode === 'reject') unsafe(original, `parent /${[...resolved, name].join('/')} is a symlink`);
       if (++hops > 40) unsafe(original, 'too many symlinks in its parents');
-      const target = await readlink(here);
+      direct = false;
+      const target = sys(`readlink ${here}`, () => readlinkSync(here));
       if (target.startsWith('/')) resolved = [];
       queue.unshift(...target.split('/'));
     } else {
       throw new ConflictError(`cannot create ${original}: /${[...resolved, name].join('/')} is not a directory`, { data: { path: original } });
     }
+    if (direct) known.add(resolved.join('/'));
   }
   return resolved;
 }
@@ -138,17 +170,17 @@ function tempName(dir: string, base: string): string {
 }
 
 /** Moves `tmp` onto `dest`, refusing to replace a directory with something else. */
-async function replace(tmp: string, dest: string, original: string): Promise<void> {
-  const st = await lstatOrNull(dest);
+function replace(tmp: string, dest: string, original: string): void {
+  const st = lstatOrNull(dest);
   if (st?.isDirectory()) {
-    await unlink(tmp).catch(() => undefined);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // best effort
+    }
     throw new ConflictError(`cannot replace directory ${original} with a file`, { data: { path: original } });
   }
-  try {
-    await rename(tmp, dest);
-  } catch (err) {
-    throw fromSystemError(err, `rename ${dest}`);
-  }
+  sys(`rename ${dest}`, () => renameSync(tmp, dest));
 }
 
 /** Extracts every file of the package at `rpmPath` under `root`. */
@@ -174,30 +206,31 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
   const materialised = new Map<number[], string>();
   const pendingLinks = new Map<number[], Array<{ dest: string; file: RpmFileEntry }>>();
   const dirs: Array<{ path: string; file: RpmFileEntry }> = [];
+  const knownDirs = new Set<string>();
   const total = files.filter((f) => !f.ghost).length;
   let done = 0;
   let bytes = 0;
 
-  const applyMeta = async (p: string, f: RpmFileEntry) => {
+  const applyMeta = (p: string, f: RpmFileEntry) => {
     const type = f.mode & S_IFMT;
     try {
       if (chownWanted) {
         const { uid, gid } = owners(f.user, f.group);
-        await lchown(p, uid, gid);
+        lchownSync(p, uid, gid);
       }
-      if (type !== S_IFLNK) await chmod(p, f.mode & 0o7777);
-      if (type === S_IFREG && f.caps && capsWanted) await setAttribute(p, 'security.capability', Buffer.from(capsTextToXattr(f.caps)));
-      if (type === S_IFLNK) await lutimes(p, f.mtime, f.mtime);
-      else await utimes(p, f.mtime, f.mtime);
+      if (type !== S_IFLNK) chmodSync(p, f.mode & 0o7777);
+      if (type === S_IFREG && f.caps && capsWanted) setAttributeSync(p, 'security.capability', capsTextToXattr(f.caps));
+      if (type === S_IFLNK) lutimesSync(p, f.mtime, f.mtime);
+      else utimesSync(p, f.mtime, f.mtime);
     } catch (err) {
       if (isTsostreeError(err)) throw err;
       throw err instanceof Error && 'code' in err ? fromSystemError(err, `setting metadata of ${f.path}`) : new IoError(`setting metadata of ${f.path}`, { cause: err });
     }
   };
 
-  const place = async (f: RpmFileEntry): Promise<{ dir: string; dest: string }> => {
+  const place = (f: RpmFileEntry): { dir: string; dest: string } => {
     const parts = safePathComponents(f.path);
-    const parent = await ensureParents(root, parts.slice(0, -1), parentsMode, f.path);
+    const parent = ensureParents(root, parts.slice(0, -1), parentsMode, f.path, knownDirs);
     const dir = join(root, ...parent);
     return { dir, dest: join(dir, parts[parts.length - 1]!) };
   };
@@ -205,11 +238,11 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
   for await (const { index, file: f, entry, data } of readPayloadFiles(rpmPath, { ...options, headers })) {
     throwIfAborted(options.signal);
     const type = f.mode & S_IFMT;
-    const { dir, dest } = await place(f);
+    const { dir, dest } = place(f);
     const base = posix.basename(f.path);
     if (type === S_IFDIR) {
-      const st = await lstatOrNull(dest);
-      if (st === null) await mkdir(dest, { mode: 0o700 }).catch((err: unknown) => Promise.reject(fromSystemError(err, `mkdir ${dest}`)));
+      const st = lstatOrNull(dest);
+      if (st === null) sys(`mkdir ${dest}`, () => mkdirSync(dest, { mode: 0o700 }));
       else if (!st.isDirectory()) {
         if (st.isSymbolicLink() && parentsMode === 'in-root') {
           // An existing symlink to a directory stands in for it (rpm keeps such links).
@@ -227,17 +260,17 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
         throw new CorruptError(`${f.path}: symlink target in the payload differs from the header`, { data: { path: f.path, reason: 'link-mismatch' } });
       }
       const tmp = tempName(dir, base);
-      await symlink(f.linkTo, tmp).catch((err: unknown) => Promise.reject(fromSystemError(err, `symlink ${dest}`)));
-      await replace(tmp, dest, f.path);
-      await applyMeta(dest, f);
+      sys(`symlink ${dest}`, () => symlinkSync(f.linkTo, tmp));
+      replace(tmp, dest, f.path);
+      applyMeta(dest, f);
     } else if (type === S_IFREG) {
       const group = groupOf.get(index);
       const source = group ? materialised.get(group) : undefined;
       if (group && (source !== undefined || (entry.size === 0 && f.size > 0))) {
         if (source !== undefined) {
           const tmp = tempName(dir, base);
-          await link(source, tmp).catch((err: unknown) => Promise.reject(fromSystemError(err, `link ${dest}`)));
-          await replace(tmp, dest, f.path);
+          sys(`link ${dest}`, () => linkSync(source, tmp));
+          replace(tmp, dest, f.path);
         } else {
           const list = pendingLinks.get(group) ?? [];
           list.push({ dest, file: f });
@@ -245,31 +278,31 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
         }
       } else {
         const tmp = tempName(dir, base);
-        let fh;
-        try {
-          fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        } catch (err) {
-          throw fromSystemError(err, `creating ${dest}`);
-        }
+        const fd = sys(`creating ${dest}`, () => openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
         try {
           for await (const chunk of data) {
-            await fh.write(chunk);
+            let off = 0;
+            while (off < chunk.length) off += sys(`writing ${dest}`, () => writeSync(fd, chunk, off, chunk.length - off));
             bytes += chunk.length;
           }
         } catch (err) {
-          await fh.close();
-          await unlink(tmp).catch(() => undefined);
+          closeSync(fd);
+          try {
+            unlinkSync(tmp);
+          } catch {
+            // best effort
+          }
           throw err;
         }
-        await fh.close();
-        await replace(tmp, dest, f.path);
-        await applyMeta(dest, f);
+        closeSync(fd);
+        replace(tmp, dest, f.path);
+        applyMeta(dest, f);
         if (group) {
           materialised.set(group, dest);
           for (const p of pendingLinks.get(group) ?? []) {
             const t = tempName(posix.dirname(p.dest), posix.basename(p.dest));
-            await link(dest, t).catch((err: unknown) => Promise.reject(fromSystemError(err, `link ${p.dest}`)));
-            await replace(t, p.dest, p.file.path);
+            sys(`link ${p.dest}`, () => linkSync(dest, t));
+            replace(t, p.dest, p.file.path);
           }
           pendingLinks.delete(group);
         }
@@ -290,6 +323,6 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
     throw new CorruptError(`${rpmPath}: hardlink set of ${first.file.path} has no content in the payload`, { data: { path: first.file.path, reason: 'missing-hardlink' } });
   }
   // Directory metadata last, deepest first, so restrictive modes never block the extraction itself.
-  for (const d of dirs.reverse()) await applyMeta(d.path, d.file);
+  for (const d of dirs.reverse()) applyMeta(d.path, d.file);
   return { files: done, bytes };
 }
