@@ -119,6 +119,12 @@ describe('mergeEtc fails where ostree admin deploy fails', () => {
       message: /Copying p: Cannot copy non-regular\/non-symlink file: p/,
     },
     {
+      name: 'file removed locally inside a directory that is a file in the new defaults',
+      orig: [{ p: 'd/f', c: 'f' }, { p: 'd/g', c: 'g' }],
+      edit: (e) => e.rm('d/f'),
+      next: [{ p: 'd', c: 'vendor file' }],
+    },
+    {
       name: 'file modified inside a directory that is a file in the new defaults',
       orig: [{ p: 'd/f', c: 'f' }],
       edit: (e) => e.write('d/f', 'edited'),

@@ -57,7 +57,10 @@ export interface FsPort {
   setXattr(path: string, name: string, value: Uint8Array): Promise<void>;
   /** Removes a non-directory (`unlink`); throws NotFound when missing. */
   unlink(path: string): Promise<void>;
-  /** `rm -rf`: removes the entry and everything under it; nothing there is not an error. */
+  /**
+   * `rm -rf`: removes the entry and everything under it. Nothing there is not an error; a parent
+   * component that is not a directory is (ENOTDIR).
+   */
   rmTree(path: string): Promise<void>;
 }
 

@@ -9,5 +9,6 @@ export { kindOfMode, splitRelPath } from './fs-port.js';
 export type { EntryAttrs, EntryKind, EntryStat, FsPort, MkdirResult } from './fs-port.js';
 export { NodeFsPort } from './node-fs-port.js';
 export { OverlayFsPort } from './overlay-fs-port.js';
+export { MemFsPort } from './mem-fs-port.js';
 export type { TreeRoot } from './tree-root.js';
 export { mergeText, type TextMergeResult } from './format/text-merge.js';

@@ -298,7 +298,11 @@ export class NodeFsPort implements FsPort {
   async rmTree(path: string): Promise<void> {
     if (path === '') throw new InvalidArgumentError('refusing to remove the root of a tree');
     const r = this.resolve(path);
-    if (r.state !== 'ok') return;
+    if (r.state === 'missing') return;
+    if (r.state === 'notdir') {
+      // Like ostree's rm -rf (unlinkat through a parent that is not a directory): an error.
+      throw fromSystemError(Object.assign(new Error('Not a directory'), { code: 'ENOTDIR', path }), `unlinkat ${path}`);
+    }
     this.forget(path);
     try {
       // fs.rm uses lstat: a symlink is removed itself, never followed.

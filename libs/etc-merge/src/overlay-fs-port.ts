@@ -192,7 +192,15 @@ export class OverlayFsPort implements FsPort {
   }
 
   async rmTree(path: string): Promise<void> {
-    splitRelPath(path);
-    if (await this.lstat(path)) this.drop(path);
+    const parts = splitRelPath(path);
+    if (await this.lstat(path)) {
+      this.drop(path);
+      return;
+    }
+    for (let i = 1; i < parts.length; i++) {
+      const st = await this.lstat(parts.slice(0, i).join('/'));
+      if (!st) return;
+      if (st.kind !== 'dir') throw new ConflictError(`unlinkat ${path}: Not a directory`, { data: { errno: 'ENOTDIR', path } });
+    }
   }
 }

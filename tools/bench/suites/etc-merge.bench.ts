@@ -1,10 +1,11 @@
-// The /etc three-way merge on a 20,000-file /etc with 5% local changes, against the same merge done
-// by real `ostree admin deploy` (isolated as deploy time minus `deploy --no-merge` time, which does
-// everything else the same) and `ostree admin config-diff` (the diff half alone).
+// The /etc three-way merge on a 20,000-file /etc with 5% local changes, against real ostree:
+// `ostree admin config-diff` is the diff half alone; the merge has no separate ostree command, so it
+// is set against a whole `ostree admin deploy` of the new commit (an upper bound for ostree's merge).
+// (Subtracting `deploy --no-merge` was tried: on a loaded 2-core machine the difference is noise.)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchSuite, Measurement } from '../harness.js';
+import type { BenchSuite } from '../harness.js';
 
 const FILES = 20_000;
 const PER_DIR = 20;
@@ -69,20 +70,18 @@ const suite: BenchSuite = {
       execFileSync('cp', ['-a', join(workDir, 'new', 'usr', 'etc'), next]);
       const oursDiff = await timeOurs(join(import.meta.dirname, 'etc-merge.work.ts'), 'diffOnce', [orig, modified, units]);
       const oursMerge = await timeOurs(join(import.meta.dirname, 'etc-merge.work.ts'), 'mergeOnce', [orig, modified, next, units]);
-      // ostree: config-diff (the diff alone), then deploy with and without the merge.
+      // ostree: config-diff (the diff alone), then the whole deploy of the new commit (checkout, /etc copy and merge,
+      // boot entries; --retain skips pruning the old deployment so its deletion is not counted).
       const refDiff = await timeCommand('ostree', ['admin', 'config-diff', `--sysroot=${sysroot}`, `--os=${OS}`]);
-      const withMerge = await timeCommand('ostree', ['admin', 'deploy', `--sysroot=${sysroot}`, `--os=${OS}`, 'new']);
-      const noMerge = await timeCommand('ostree', ['admin', 'deploy', '--no-merge', `--sysroot=${sysroot}`, `--os=${OS}`, 'new']);
-      const refMerge: Measurement = { wallMs: Math.max(1, withMerge.wallMs - noMerge.wallMs), peakRssKiB: withMerge.peakRssKiB };
-
+      const deploy = await timeCommand('ostree', ['admin', 'deploy', '--retain', `--sysroot=${sysroot}`, `--os=${OS}`, 'new']);
       return [
         { name: `diff ${units} entries (config-diff)`, ours: oursDiff, reference: { ...refDiff, tool: 'ostree admin config-diff' }, unit: 'files' },
         {
           name: `merge ${units} entries`,
           ours: oursMerge,
-          reference: { ...refMerge, tool: 'ostree deploy − deploy --no-merge' },
+          reference: { ...deploy, tool: 'ostree admin deploy (whole deploy)' },
           unit: 'files',
-          notes: `ostree deploy ${Math.round(withMerge.wallMs)} ms, --no-merge ${Math.round(noMerge.wallMs)} ms`,
+          notes: 'the ostree figure is an upper bound: it also checks out the tree and copies the new /etc',
         },
       ];
     } finally {
