@@ -78,7 +78,7 @@ export {
   sha256Hex,
   assertMetadataSize,
 } from './format/checksum.js';
-export { compareNames, canonicalizeXattrs, xattrsToGVariant, xattrsFromGVariant } from './format/xattrs.js';
+export { compareNames, sortByName, canonicalizeXattrs, xattrsToGVariant, xattrsFromGVariant, serializeFileXattrs, parseFileXattrs } from './format/xattrs.js';
 export type { XattrEntry } from './format/xattrs.js';
 export {
   S_IFMT,
@@ -151,7 +151,7 @@ export {
   parseStaticDeltaName,
   staticDeltaDir,
   deltaIndexPath,
-  deltaIsLittleEndian,
+  deltaDeclaredByteOrder,
   parseDeltaSuperblock,
   serializeDeltaSuperblock,
   deltaInlinePart,

@@ -41,6 +41,7 @@ function expectCode(f: () => unknown, code: string): void {
 const commit: Commit = { metadata: [], parent: null, related: [], subject: '', body: '', timestamp: 1, rootTree: A, rootMeta: B };
 const superblock = (endian: number): DeltaSuperblock => ({
   metadata: [['ostree.endianness', new Variant('y', endian)]],
+  byteOrder: endian === 0x42 ? 'big' : 'little',
   timestamp: 1_700_000_000,
   from: A,
   to: B,
@@ -69,6 +70,14 @@ describe('superblocks', () => {
   it.each([0x6c, 0x42])('round-trips with endianness %d', (e) => {
     const sb = superblock(e);
     expect(parseDeltaSuperblock(serializeDeltaSuperblock(sb))).toEqual(sb);
+  });
+
+  it('guesses the byte order of deltas without ostree.endianness like ostree', () => {
+    for (const byteOrder of ['little', 'big'] as const) {
+      const sb = { ...superblock(0x6c), metadata: [], byteOrder };
+      expect(parseDeltaSuperblock(serializeDeltaSuperblock(sb))).toEqual(sb);
+    }
+    expectCode(() => serializeDeltaSuperblock({ ...superblock(0x6c), byteOrder: 'big' }), 'InvalidArgument');
   });
 
   it('writes sizes in the declared byte order', () => {

@@ -73,6 +73,11 @@ export interface DeltaFallback {
 
 export interface DeltaSuperblock {
   metadata: [string, Variant][];
+  /**
+   * Byte order of the sizes: from `ostree.endianness`, or, for deltas written before that key
+   * existed, guessed like ostree (an average part size per object above 4 GiB means swapped).
+   */
+  byteOrder: 'little' | 'big';
   /** Seconds since the epoch. */
   timestamp: number;
   /** Null for a delta from scratch. */
@@ -145,12 +150,43 @@ function objectsToBytes(objects: readonly DeltaObject[]): Uint8Array {
   return out;
 }
 
-/** The byte order of the sizes in a superblock: `ostree.endianness`, little-endian when absent. */
-export function deltaIsLittleEndian(metadata: readonly (readonly [string, Variant])[]): boolean {
+/** The byte order declared by `ostree.endianness`, or undefined when the key is absent (pre-2016 deltas). */
+export function deltaDeclaredByteOrder(metadata: readonly (readonly [string, Variant])[]): 'little' | 'big' | undefined {
   const e = vardictGet(metadata, 'ostree.endianness', 'y');
-  if (e === undefined || e === 0x6c) return true;
-  if (e === 0x42) return false;
+  if (e === undefined) return undefined;
+  if (e === 0x6c) return 'little';
+  if (e === 0x42) return 'big';
   throw new ParseError(`invalid ostree.endianness ${String(e)}`);
+}
+
+/**
+ * The byte order of a delta without `ostree.endianness` (written before 2016). ostree guesses
+ * (`_ostree_delta_get_endianness`): reading the part sizes in host order, a part more than 1.2x
+ * larger compressed than uncompressed, or an average above 4 GiB per object, means "swapped".
+ * We apply the same rule on a little-endian host, but when that guess would make a size
+ * impossible (above 2^53 bytes) we take the other order: ostree's ratio rule misfires on tiny
+ * parts that compression made bigger, and then shows sizes of exabytes.
+ */
+function guessByteOrder(parts: readonly [number, Uint8Array, bigint, bigint, Uint8Array][]): 'little' | 'big' {
+  let size = 0n;
+  let objects = 0n;
+  let swapped = false;
+  for (const [, , sz, usz, objs] of parts) {
+    size += sz;
+    objects += BigInt(Math.floor(objs.length / 33));
+    if (sz > usz && Number(sz) / Number(usz) > 1.2) {
+      swapped = true;
+      break;
+    }
+  }
+  if (!swapped && objects > 0n && size / objects > 0xffffffffn) swapped = true;
+  const guess = swapped ? 'big' : 'little';
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  const plausible = (order: 'little' | 'big'): boolean =>
+    parts.every(([, , sz, usz]) => (order === 'little' ? sz : bswap64(sz)) <= max && (order === 'little' ? usz : bswap64(usz)) <= max);
+  if (plausible(guess)) return guess;
+  const other = guess === 'big' ? 'little' : 'big';
+  return plausible(other) ? other : guess;
 }
 
 type RawSuperblock = [[string, Variant][], bigint, Uint8Array, Uint8Array, unknown, Uint8Array, [number, Uint8Array, bigint, bigint, Uint8Array][], [number, Uint8Array, bigint, bigint][]];
@@ -159,12 +195,14 @@ type RawSuperblock = [[string, Variant][], bigint, Uint8Array, Uint8Array, unkno
 export function parseDeltaSuperblock(bytes: Uint8Array): DeltaSuperblock {
   assertMetadataSize('delta superblock', bytes.length);
   const [metadata, ts, from, to, commit, prereq, parts, fallbacks] = parseGVariant(DELTA_SUPERBLOCK_GVARIANT_TYPE, bytes) as RawSuperblock;
-  const little = deltaIsLittleEndian(metadata);
+  const byteOrder = deltaDeclaredByteOrder(metadata) ?? guessByteOrder(parts);
+  const little = byteOrder === 'little';
   if (prereq.length % 64 !== 0) throw new ParseError('delta prerequisite list is not made of checksum pairs');
   const prerequisites: { from: string; to: string }[] = [];
   for (let i = 0; i < prereq.length; i += 64) prerequisites.push({ from: checksumFromBytes(prereq.subarray(i, i + 32)), to: checksumFromBytes(prereq.subarray(i + 32, i + 64)) });
   return {
     metadata,
+    byteOrder,
     timestamp: u64(ts, false),
     from: from.length === 0 ? null : checksumFromBytes(from),
     to: checksumFromBytes(to),
@@ -185,9 +223,13 @@ export function parseDeltaSuperblock(bytes: Uint8Array): DeltaSuperblock {
   };
 }
 
-/** Serializes a superblock; sizes are written in the byte order its `ostree.endianness` declares. */
+/** Serializes a superblock; sizes are written in `byteOrder`, which must agree with `ostree.endianness` when present. */
 export function serializeDeltaSuperblock(sb: DeltaSuperblock): Uint8Array {
-  const little = deltaIsLittleEndian(sb.metadata);
+  const declared = deltaDeclaredByteOrder(sb.metadata);
+  if (declared !== undefined && declared !== sb.byteOrder) {
+    throw new InvalidArgumentError(`superblock byteOrder ${sb.byteOrder} contradicts ostree.endianness (${declared})`);
+  }
+  const little = sb.byteOrder === 'little';
   const prereq = new Uint8Array(sb.prerequisites.length * 64);
   sb.prerequisites.forEach((p, i) => {
     prereq.set(checksumToBytes(p.from), i * 64);

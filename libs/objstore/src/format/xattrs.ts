@@ -1,4 +1,7 @@
 import { InvalidArgumentError, ParseError } from '@tsostree/errors';
+import { parseGVariant } from './gvariant/parse.js';
+import { serializeGVariant } from './gvariant/serialize.js';
+import { assertMetadataSize } from './checksum.js';
 
 /**
  * Extended attributes as ostree stores them: GVariant `a(ayay)`, each name being the C string
@@ -79,4 +82,18 @@ export function xattrsFromGVariant(value: readonly (readonly [Uint8Array, Uint8A
     }
     return { name: s, value: v };
   });
+}
+
+/**
+ * `bare-split-xattrs` objects: `.file-xattrs` (and its hardlink `.file-xattrs-link`), ostree type
+ * `a(ayay)`, the xattrs of a content object stored apart from it.
+ */
+export function serializeFileXattrs(xattrs: readonly XattrEntry[]): Uint8Array {
+  return serializeGVariant('a(ayay)', xattrsToGVariant(xattrs));
+}
+
+/** Parses a `.file-xattrs` object. */
+export function parseFileXattrs(bytes: Uint8Array): XattrEntry[] {
+  assertMetadataSize('file-xattrs', bytes.length);
+  return xattrsFromGVariant(parseGVariant('a(ayay)', bytes) as [Uint8Array, Uint8Array][]);
 }
