@@ -64,7 +64,10 @@ export interface SolverPolicy {
   multilib?: boolean;
   /** Allow replacing an installed package by an older version. Default false. */
   allowDowngrade?: boolean;
-  /** Allow erasing installed packages to resolve conflicts (dnf's --allowerasing). Default false. */
+  /**
+   * Allow erasing installed packages to resolve conflicts (dnf's --allowerasing). Default: false, except for
+   * requests with an erase job, which (like dnf's `remove`) may erase the packages depending on what they remove.
+   */
   allowUninstall?: boolean;
   /** Insist on the newest version of every requested package (dnf's best=True). Default true. */
   best?: boolean;

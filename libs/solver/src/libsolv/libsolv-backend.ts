@@ -186,7 +186,9 @@ export class LibsolvBackend implements SolverBackend {
       solver.setFlag(SolverFlag.BEST_OBEY_POLICY, true);
       solver.setFlag(SolverFlag.YUM_OBSOLETES, true);
       solver.setFlag(SolverFlag.ALLOW_DOWNGRADE, policy.allowDowngrade ?? false);
-      solver.setFlag(SolverFlag.ALLOW_UNINSTALL, policy.allowUninstall ?? false);
+      // Like dnf's `remove`, an erase request may take the packages that depend on what it erases with it.
+      const erasing = request.jobs.some((j) => j.op === 'erase');
+      solver.setFlag(SolverFlag.ALLOW_UNINSTALL, policy.allowUninstall ?? erasing);
       solver.setFlag(SolverFlag.IGNORE_RECOMMENDED, !(policy.weakDeps ?? true));
       throwIfAborted(signal);
       if (solver.solve(jobs) > 0) {
