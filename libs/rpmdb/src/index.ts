@@ -117,3 +117,5 @@ export {
   type RpmdbIndexName,
   type IndexRow,
 } from './rpmdb/rpmdb-index.js';
+export { signatureInfo } from './format/signature-info.js';
+export type { SignatureInfo } from './format/signature-info.js';

@@ -23,6 +23,7 @@ import {
   type Trigger,
 } from './format/package-info.js';
 import { parsePackageHeaders } from './format/package.js';
+import { signatureInfo } from './format/signature-info.js';
 import { TAG, TagType, tagName } from './format/tags.js';
 import { readPackageHeaders } from './package-read.js';
 
@@ -95,6 +96,16 @@ describe.each([...fixtures])('%s', (name, path) => {
     const qf = rendered.map((r) => r.qf).join('\u001d');
     const theirs = rpmQuery(path, qf).split('\u001d');
     expect(theirs).toEqual(rendered.map((r) => r.ours));
+  });
+
+  it('signature header sizes and digests equal rpm --qf', () => {
+    const info = signatureInfo(pkg.signature);
+    const qf = ['%{SIGSIZE}', '%{ARCHIVESIZE}', '%{SIGMD5}', '%{SHA1HEADER}', '%{SHA256HEADER}'].join('\u001d');
+    expect(rpmQuery(path, qf).split('\u001d')).toEqual([
+      String(info.size), String(info.payloadSize), info.md5, info.sha1, info.sha256,
+    ]);
+    expect(info.size).toBe(bytes.length - pkg.headerOffset);
+    expect(info.signatures).toEqual([]);
   });
 
   it('NEVRA, summary fields and payload info equal rpm --qf', () => {

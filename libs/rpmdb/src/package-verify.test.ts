@@ -60,7 +60,7 @@ describe('verifyPackage', () => {
       const result = await verifyPackage(path, { keyring: [key.publicKeyArmored], requireSignature: true });
       expect(result.signed).toBe(true);
       expect(result.signatures.map((s) => [s.tag, s.algorithm])).toEqual([[tag, algorithm]]);
-      expect(result.digests).toEqual(['header-sha256', 'header-sha1', 'md5', 'payload']);
+      expect(result.digests).toEqual(['size', 'header-sha256', 'header-sha1', 'md5', 'payload']);
     }
   });
 
@@ -103,6 +103,13 @@ describe('verifyPackage', () => {
     writeFileSync(join(work, 'bad-header.rpm'), header);
     expect(rpmkeysOk(join(work, 'bad-header.rpm'), [rsa.publicKeyArmored])).toBe(false);
     expect(await reason(verifyPackage(join(work, 'bad-header.rpm'), { keyring: [rsa.publicKeyArmored] }))).toBe('ChecksumMismatch');
+  });
+
+  it('a package longer or shorter than its signature header says', async () => {
+    const bytes = readFileSync(rsaSigned);
+    writeFileSync(join(work, 'long.rpm'), Buffer.concat([bytes, Buffer.from('extra')]));
+    expect(rpmkeysOk(join(work, 'long.rpm'), [rsa.publicKeyArmored])).toBe(false);
+    expect(await reason(verifyPackage(join(work, 'long.rpm'), { keyring: [rsa.publicKeyArmored] }))).toBe('Corrupt');
   });
 
   it('rejects a keyring that is not OpenPGP', async () => {

@@ -11,10 +11,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { ChecksumMismatchError, ParseError, SignatureInvalidError, throwIfAborted } from '@tsostree/errors';
+import { stat } from 'node:fs/promises';
+import { ChecksumMismatchError, CorruptError, ParseError, SignatureInvalidError, throwIfAborted } from '@tsostree/errors';
 import * as openpgp from 'openpgp';
 import { headerBytes, headerString } from './format/header.js';
 import { payloadInfo } from './format/package-info.js';
+import { signatureInfo } from './format/signature-info.js';
 import { SIG_TAG } from './format/tags.js';
 import { readPackageHeaders } from './package-read.js';
 
@@ -81,6 +83,16 @@ export async function verifyPackage(path: string, options: VerifyPackageOptions 
   const mismatch = (what: string, expected: string, actual: string) =>
     new ChecksumMismatchError(`${path}: ${what} digest mismatch`, { expected, actual, data: { path, what } });
 
+  const recorded = signatureInfo(sig).size;
+  if (recorded !== undefined) {
+    const actual = (await stat(path)).size - pkg.headerOffset;
+    if (actual !== recorded) {
+      throw new CorruptError(`${path}: header + payload is ${actual} bytes, the signature header says ${recorded}`, {
+        data: { path, reason: 'size-mismatch', expected: recorded, actual },
+      });
+    }
+    digests.push('size');
+  }
   const sha256 = headerString(sig, SIG_TAG.SHA256);
   if (sha256 !== undefined) {
     const actual = createHash('sha256').update(pkg.headerBytes).digest('hex');
