@@ -1,9 +1,10 @@
 // Hostile trees: symlinks pointing out of the three roots, in every position the merge touches.
 // Every filesystem call is recorded and must stay lexically inside one of the three roots, and the
 // outside directory must come out byte-for-byte unchanged.
+import { execFileSync } from 'node:child_process';
 import fs, { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError } from '@tsostree/errors';
+import { ConflictError, isTsostreeError } from '@tsostree/errors';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scratchDir } from '../test/ostree-oracle.js';
 import { manifest, writeEntries } from '../test/tree-spec.js';
@@ -119,6 +120,20 @@ describe('mergeEtc on hostile trees', () => {
     expect(report.modified.map((m) => [m.path, m.action])).toEqual([['sub', 'copied-directory']]);
     expect(report.added.map((m) => [m.path, m.action])).toEqual([['sub2', 'copied']]);
     expect(readFileSync(join(next, 'sub', 'inner'), 'utf8')).toBe('mine');
+    expectConfined(before);
+  });
+
+  it('fails with a typed error, not a crash, on a tree deeper than PATH_MAX', async () => {
+    const before = manifest(outside);
+    // 60 levels of 100-character names: paths beyond Linux's 4096-byte PATH_MAX.
+    execFileSync('python3', [
+      '-c',
+      'import os,sys\nos.chdir(sys.argv[1])\nfor i in range(60):\n  os.mkdir("d"*100); os.chdir("d"*100)\nopen("leaf","w").write("x")',
+      modified,
+    ]);
+    const err = await recorded(() => mergeEtc({ orig, modified, next })).catch((e: unknown) => e);
+    expect(isTsostreeError(err)).toBe(true);
+    expect(String((err as Error).message)).toMatch(/ENAMETOOLONG|name too long/i);
     expectConfined(before);
   });
 

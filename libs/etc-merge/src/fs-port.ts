@@ -47,6 +47,8 @@ export interface FsPort {
   mkdir(path: string): Promise<MkdirResult>;
   /** Creates or truncates a regular file (never through a symlink), then applies owner and mode. */
   writeFile(path: string, data: Uint8Array, attrs: EntryAttrs, mtimeMs?: number): Promise<void>;
+  /** Like {@link writeFile} but from a stream of chunks (large files); optional. */
+  writeFileChunks?(path: string, chunks: AsyncIterable<Uint8Array>, attrs: EntryAttrs, mtimeMs?: number): Promise<void>;
   /** Creates a symbolic link (fails if `path` exists), then applies its owner. */
   symlink(target: string, path: string, owner: { uid: number; gid: number }, mtimeMs?: number): Promise<void>;
   /** Applies owner then mode to a directory or regular file, or owner to a symlink. */

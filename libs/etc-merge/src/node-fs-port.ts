@@ -1,7 +1,7 @@
 import fs, { constants, type Stats } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { getAttributeSync, listAttributesSync, setAttributeSync } from '@napi-rs/xattr';
-import { ConflictError, InvalidArgumentError, UnsupportedError, fromSystemError } from '@tsostree/errors';
+import { ConflictError, InvalidArgumentError, UnsupportedError, fromSystemError, isTsostreeError } from '@tsostree/errors';
 import {
   kindOfMode,
   splitRelPath,
@@ -221,6 +221,27 @@ export class NodeFsPort implements FsPort {
       fs.fchmodSync(fd, attrs.mode & 0o7777);
       if (mtimeMs !== undefined) fs.futimesSync(fd, mtimeMs / 1000, mtimeMs / 1000);
     } catch (error) {
+      throw fromSystemError(error, `writing ${path}`);
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  async writeFileChunks(path: string, chunks: AsyncIterable<Uint8Array>, attrs: EntryAttrs, mtimeMs?: number): Promise<void> {
+    const abs = this.resolveOk(path, 'open');
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(abs, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, 0o600);
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) throw Object.assign(new Error('Not a regular file'), { code: 'EINVAL' });
+      for await (const data of chunks) {
+        for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
+      }
+      if (st.uid !== attrs.uid || st.gid !== attrs.gid) fs.fchownSync(fd, attrs.uid, attrs.gid);
+      fs.fchmodSync(fd, attrs.mode & 0o7777);
+      if (mtimeMs !== undefined) fs.futimesSync(fd, mtimeMs / 1000, mtimeMs / 1000);
+    } catch (error) {
+      if (isTsostreeError(error)) throw error;
       throw fromSystemError(error, `writing ${path}`);
     } finally {
       if (fd !== undefined) fs.closeSync(fd);

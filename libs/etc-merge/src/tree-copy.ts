@@ -2,6 +2,8 @@ import { ConflictError, InvalidArgumentError, UnsupportedError, throwIfAborted }
 import { joinRel, type EntryStat, type FsPort } from './fs-port.js';
 import { portOf, type TreeRoot } from './tree-root.js';
 
+const STREAM_ABOVE = 4 << 20;
+
 /** Copies every extended attribute of `src:srcPath` onto `dst:dstPath` (existing ones are kept). */
 export async function copyXattrs(src: FsPort, srcPath: string, dst: FsPort, dstPath: string): Promise<void> {
   const names = await src.listXattrs(srcPath);
@@ -19,6 +21,9 @@ export async function copyLeaf(src: FsPort, srcPath: string, st: EntryStat, dst:
   if (st.kind === 'symlink') {
     const target = await src.readlink(srcPath);
     await dst.symlink(target, dstPath, { uid: st.uid, gid: st.gid }, st.mtimeMs);
+  } else if (st.size > STREAM_ABOVE && src.readChunks && dst.writeFileChunks) {
+    // Large files are streamed, so a huge file in a hostile tree cannot exhaust memory.
+    await dst.writeFileChunks(dstPath, src.readChunks(srcPath), { uid: st.uid, gid: st.gid, mode: st.mode }, st.mtimeMs);
   } else {
     const data = await src.readFile(srcPath);
     await dst.writeFile(dstPath, data, { uid: st.uid, gid: st.gid, mode: st.mode }, st.mtimeMs);
