@@ -9,8 +9,10 @@ import { Variant, type GVariantValue } from './value.js';
  * byte offset of the problem. Byte arrays (`ay`) come back as zero-copy views of the input.
  *
  * Non-normal data has no single meaning (GLib reads it leniently, substituting default values),
- * and content-addressed objects written by ostree are always in normal form, so refusing it is
- * both the safe and the compatible choice.
+ * and ostree itself refuses it: `ostree_validate_structureof_commit/dirtree/dirmeta` (used by
+ * fsck and pull) start with `g_variant_is_normal_form` ("Not normal form"). Where GLib accepts
+ * an odd form as normal (a 0-byte tuple whose framing offsets all read as 0), so do we: the
+ * mutation test in gvariant-glib.test.ts checks we refuse exactly what GLib calls non-normal.
  */
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
