@@ -233,6 +233,18 @@ export const SCENARIOS: Scenario[] = [
     edit: (e) => e.mkdir('d', 0o750).write('d/f', 'f'),
     next: [{ p: 'x', c: 'x' }, { p: 'd', c: 'vendor file' }],
   },
+  {
+    name: 'dir-xattrs-union-on-template',
+    orig: [{ p: 'd', t: 'd', x: { 'user.a': 'orig' } }, { p: 'd/f', c: 'f' }],
+    edit: (e) => e.xattr('d', 'user.a', 'local').xattr('d', 'user.m', '1').write('d/f', 'edited'),
+    next: [{ p: 'd', t: 'd', x: { 'user.a': 'new', 'user.n': '1' } }, { p: 'd/f', c: 'f' }],
+  },
+  {
+    name: 'added-dir-merges-into-new-default-dir',
+    orig: [{ p: 'x', c: 'x' }],
+    edit: (e) => e.mkdir('a', 0o700).chown('a', 9, 9).mkdir('a/b', 0o750).write('a/b/f', 'f'),
+    next: [{ p: 'x', c: 'x' }, { p: 'a', t: 'd', m: 0o755, x: { 'user.v': 'vendor' } }, { p: 'a/vendor', c: 'v' }],
+  },
   // Top-level paths (no '/' in the path, so no parent directory template is applied).
   {
     name: 'top-modified.conf',
