@@ -178,3 +178,5 @@ export type {
 } from './format/static-delta.js';
 export { formatGVariantText, formatDouble } from './format/gvariant/text.js';
 export { parseGVariantText } from './format/gvariant/text-parse.js';
+export { COMMIT_SIZES_KEY, parseCommitSizes, commitSizesVariant } from './format/commit-sizes.js';
+export type { CommitSizeEntry } from './format/commit-sizes.js';

@@ -13,6 +13,7 @@ import { parseDirTree, serializeDirTree } from './dirtree.js';
 import { contentChecksum, contentChecksumStream, parseFilezHeader, serializeFilezHeader } from './file-header.js';
 import { decodeFilez, encodeFilez } from './filez.js';
 import { parseDetachedMetadata, parseTombstone, serializeDetachedMetadata, serializeTombstone, vardictU64BE } from './metadata.js';
+import { commitSizesVariant, parseCommitSizes } from './commit-sizes.js';
 import { parseSummary, serializeSummary, summaryMetadata, summaryRefFromCommit } from './summary.js';
 import { vardictGet } from './gvariant/value.js';
 import { S_IFLNK, S_IFMT } from './validate.js';
@@ -65,6 +66,23 @@ describe('metadata objects written by ostree', () => {
     expect(two.parent).toBe(c1);
     expect(two.body).toBe('a body\nwith lines');
     expect(ostree(fx.archive, 'rev-parse', `${c2}^`)).toBe(c1);
+    // --generate-sizes: one entry per object, with the .filez / object file sizes.
+    const sizesValue = vardictGet(two.metadata, 'ostree.sizes', 'aay') as Uint8Array[];
+    const sizes = parseCommitSizes(sizesValue);
+    expect(sizes.length).toBeGreaterThan(300);
+    for (const e of sizes) {
+      const suffix = e.type === 'file' ? 'filez' : e.type!;
+      const path = join(fx.archive, 'objects', e.checksum.slice(0, 2), `${e.checksum.slice(2)}.${suffix}`);
+      expect(readFileSync(path).length, path).toBe(e.archived);
+      if (e.type !== 'file') expect(e.unpacked).toBe(e.archived);
+      else {
+        // unpacked = content size, or the target length for a symlink
+        const h = parseFilezHeader(new Uint8Array(readFileSync(path))).header;
+        expect(e.unpacked).toBe((h.mode & S_IFMT) === S_IFLNK ? Buffer.byteLength(h.symlinkTarget) : h.size);
+      }
+    }
+    const again = commitSizesVariant(sizes).value as Uint8Array[];
+    expect(again.map(hex)).toEqual(sizesValue.map(hex));
     const ls = ostree(fx.archive, 'ls', c2!, '-C', '-d', '/');
     expect(ls).toContain(two.rootTree);
     expect(ls).toContain(two.rootMeta);

@@ -12,6 +12,7 @@ import { decodeFilez, encodeFilez } from './filez.js';
 import { parseTombstone, parseVarDict, serializeTombstone, serializeVarDict, variantString } from './metadata.js';
 import { parseSummary, serializeSummary } from './summary.js';
 import { canonicalizeXattrs, xattrsToGVariant } from './xattrs.js';
+import { commitSizesVariant, parseCommitSizes } from './commit-sizes.js';
 import { bswap32, bswap64 } from './validate.js';
 
 const A = 'a'.repeat(64);
@@ -328,5 +329,22 @@ describe('checksums', () => {
     expectCode(() => checksumToBytes(A.toUpperCase()), 'InvalidArgument');
     expectCode(() => checksumFromMb64('short'), 'InvalidArgument');
     expectCode(() => checksumFromMb64('/'.repeat(43)), 'InvalidArgument');
+  });
+});
+
+describe('ostree.sizes', () => {
+  it('round-trips entries with and without object types and refuses malformed ones', () => {
+    const entries = [
+      { checksum: B, archived: 300, unpacked: 70000, type: 'file' as const },
+      { checksum: A, archived: 90, unpacked: 90, type: 'dirtree' as const },
+      { checksum: C, archived: 5, unpacked: 6 },
+    ];
+    const v = commitSizesVariant(entries);
+    expect(parseCommitSizes(v.value as Uint8Array[])).toEqual([entries[1], entries[0], entries[2]]);
+    const good = (v.value as Uint8Array[])[0]!;
+    expectCode(() => parseCommitSizes([good.subarray(0, 20)]), 'Parse');
+    expectCode(() => parseCommitSizes([Uint8Array.of(...good, 1, 1)]), 'Parse');
+    expectCode(() => parseCommitSizes([Uint8Array.of(...good.subarray(0, good.length - 1), 99)]), 'Parse');
+    expectCode(() => parseCommitSizes([Uint8Array.of(...raw(A), 0x80, 0x80)]), 'Parse');
   });
 });
