@@ -24,6 +24,7 @@ export class LibsolvModule {
   broken = false;
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
+  private readonly fns = new Map<string, (...args: number[]) => number>();
 
   constructor(readonly raw: LibsolvWasm) {}
 
@@ -32,12 +33,16 @@ export class LibsolvModule {
     if (this.broken) {
       throw new InternalError('the libsolv WebAssembly instance trapped earlier and cannot be used any more');
     }
-    const fn = this.raw[`_${name}`];
-    if (typeof fn !== 'function') {
-      throw new InternalError(`libsolv WebAssembly export missing: ${name}`);
+    let fn = this.fns.get(name);
+    if (!fn) {
+      fn = this.raw[`_${name}`];
+      if (typeof fn !== 'function') {
+        throw new InternalError(`libsolv WebAssembly export missing: ${name}`);
+      }
+      this.fns.set(name, fn);
     }
     try {
-      return fn(...args);
+      return fn.apply(null, args);
     } catch (error) {
       if (error instanceof wasm.RuntimeError) {
         this.broken = true;
@@ -53,7 +58,10 @@ export class LibsolvModule {
     if (!ptr) return '';
     const heap = this.raw.HEAPU8;
     let end = ptr;
-    while (heap[end] !== 0) end++;
+    let ascii = true;
+    for (let c = heap[end]; c !== 0; c = heap[++end]) if ((c as number) > 0x7f) ascii = false;
+    // Short ASCII strings (names, versions, arches) are the common case; TextDecoder costs more than it saves there.
+    if (ascii && end - ptr < 128) return String.fromCharCode.apply(null, heap.subarray(ptr, end) as unknown as number[]);
     return this.decoder.decode(heap.subarray(ptr, end));
   }
 

@@ -180,6 +180,9 @@ export class Pool implements Disposable {
   private readonly repos = new Set<Repo>();
   private readonly children = new Set<Disposable>();
   private readonly keyIds = new Map<string, number>();
+  /** String ids never change meaning within a pool, so their text is cached. */
+  private readonly strings = new Map<number, string>();
+  private readonly repoNames = new Map<number, string>();
 
   private constructor(
     readonly lib: LibsolvModule,
@@ -257,8 +260,13 @@ export class Pool implements Disposable {
   }
 
   id2str(id: number): string {
-    const lib = this.check();
-    return lib.string(lib.call('pool_id2str', this.ptr, id));
+    let text = this.strings.get(id);
+    if (text === undefined) {
+      const lib = this.check();
+      text = lib.string(lib.call('pool_id2str', this.ptr, id));
+      this.strings.set(id, text);
+    }
+    return text;
   }
 
   dep2str(id: number): string {
@@ -296,14 +304,16 @@ export class Pool implements Disposable {
       throw new NotFoundError(`no solvable with id ${id}`, { data: { id } });
     }
     const repoPtr = lib.call('tsl_solvable_repo', this.ptr, id);
-    return {
-      id,
-      name: this.id2str(lib.call('tsl_solvable_name', this.ptr, id)),
-      evr: this.id2str(lib.call('tsl_solvable_evr', this.ptr, id)),
-      arch: this.id2str(lib.call('tsl_solvable_arch', this.ptr, id)),
-      repo: repoPtr ? lib.string(lib.call('tsl_repo_name', repoPtr)) : '',
-      nevra: lib.string(lib.call('tsl_solvid2str', this.ptr, id)),
-    };
+    let repo = this.repoNames.get(repoPtr);
+    if (repo === undefined) {
+      repo = repoPtr ? lib.string(lib.call('tsl_repo_name', repoPtr)) : '';
+      this.repoNames.set(repoPtr, repo);
+    }
+    const name = this.id2str(lib.call('tsl_solvable_name', this.ptr, id));
+    const evr = this.id2str(lib.call('tsl_solvable_evr', this.ptr, id));
+    const arch = this.id2str(lib.call('tsl_solvable_arch', this.ptr, id));
+    // pool_solvid2str's format; it leaves out the arch of packages without one.
+    return { id, name, evr, arch, repo, nevra: arch ? `${name}-${evr}.${arch}` : `${name}-${evr}` };
   }
 
   /** The dependencies of one kind of a package, as strings. */
@@ -382,6 +392,7 @@ export class Pool implements Disposable {
   /** @internal */
   forgetRepo(repo: Repo): void {
     this.repos.delete(repo);
+    this.repoNames.delete(repo.ptr);
   }
 
   /** Frees the pool and everything created from it. Safe to call twice. */
