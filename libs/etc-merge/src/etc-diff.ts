@@ -108,6 +108,10 @@ async function listDir(
   dir: string,
   limiter: Limiter,
 ): Promise<{ name: string; path: string; stat: EntryStat | undefined }[]> {
+  if (tree.readdirStats) {
+    const entries = await limiter.run(() => tree.readdirStats!(dir));
+    return entries.map(({ name, stat }) => ({ name, path: joinRel(dir, name), stat }));
+  }
   const names = await limiter.run(() => tree.readdir(dir));
   const out: { name: string; path: string; stat: EntryStat | undefined }[] = [];
   for (const name of names) {

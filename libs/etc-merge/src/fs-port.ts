@@ -36,6 +36,8 @@ export interface FsPort {
   lstat(path: string): Promise<EntryStat | undefined>;
   /** Names in the directory, in the order the filesystem returns them. */
   readdir(path: string): Promise<string[]>;
+  /** Optional batch form: the names in {@link readdir} order with their {@link lstat}s. */
+  readdirStats?(path: string): Promise<{ name: string; stat: EntryStat | undefined }[]>;
   readFile(path: string): Promise<Uint8Array>;
   /** Streams a regular file in chunks (for large files); optional. */
   readChunks?(path: string): AsyncIterable<Uint8Array>;

@@ -137,6 +137,22 @@ export class NodeFsPort implements FsPort {
     }
   }
 
+  async readdirStats(path: string): Promise<{ name: string; stat: EntryStat | undefined }[]> {
+    const names = await this.readdir(path);
+    const base = path === '' ? this.root : `${this.root}/${path}`;
+    // The directory itself was just checked, so its children need no further parent checks.
+    if (path !== '') this.dirs.add(path);
+    return names.map((name) => {
+      try {
+        return { name, stat: statOf(fs.lstatSync(`${base}/${name}`)) };
+      } catch (error) {
+        const code = errnoOf(error);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return { name, stat: undefined };
+        throw fromSystemError(error, `lstat ${path === '' ? name : `${path}/${name}`}`);
+      }
+    });
+  }
+
   async readFile(path: string): Promise<Uint8Array> {
     const abs = this.resolveOk(path, 'open');
     let fd: number | undefined;
