@@ -43,6 +43,17 @@ describe('decompress', () => {
         expect(out.equals(sample)).toBe(true);
       });
 
+      it('stops cleanly when the consumer stops early', async () => {
+        let seen = 0;
+        for await (const chunk of decompress(chunked(packed), kind)) {
+          seen += chunk.length;
+          break;
+        }
+        expect(seen).toBeGreaterThan(0);
+        // The same source decompresses again from scratch afterwards (nothing left half-open).
+        expect((await collect(decompress(chunked(packed), kind))).equals(sample)).toBe(true);
+      });
+
       it('fails with Corrupt on a truncated stream', async () => {
         const cut = packed.subarray(0, Math.floor(packed.length * 0.6));
         await expect(collect(decompress(chunked(cut), kind))).rejects.toMatchObject({ code: 'Corrupt' });
@@ -66,6 +77,15 @@ describe('decompress', () => {
       });
     });
   }
+
+  it('xz with a SHA-256 check (rpm payloads) also stops early and decodes again', async () => {
+    const packed = execFileSync('xz', ['-c', '-T1', '-C', 'sha256'], { input: sample, maxBuffer: 1 << 28 });
+    for await (const chunk of decompress(chunked(packed), 'xz')) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    expect((await collect(decompress(chunked(packed), 'xz'))).equals(sample)).toBe(true);
+  });
 
   it('passes plain data through and detects it', async () => {
     expect(detectCompression(Buffer.from('<?xml'))).toBe('none');

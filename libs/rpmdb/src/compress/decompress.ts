@@ -178,13 +178,18 @@ async function* xzEmbedded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Ui
     },
   });
   const reader = (new xzDecompress.XzReadableStream(input) as ReadableStream<Uint8Array>).getReader();
+  let finished = false;
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done) break;
       yield next.value;
     }
+    finished = true;
   } finally {
+    // xz-decompress holds one process-wide decoder lock per stream until it ends or is cancelled: a consumer that
+    // stops early (or an error downstream) must cancel, or every later xz stream in the process would wait forever.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
   if (!sawInput) throw new CorruptError('empty xz stream', { data: { compression: 'xz' } });
