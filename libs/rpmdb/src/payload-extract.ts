@@ -7,9 +7,9 @@
  * Nothing is ever written outside the root: every path is checked (no absolute components, no
  * `..`, no `.`, no NUL), parents are walked component by component with lstat and a symlink in a
  * parent is refused (or, with `symlinkParents: 'in-root'`, resolved as if the root were `/`,
- * clamped at the root the way a chroot would); new files are created under a temporary name with
- * O_EXCL (which never follows a symlink) and renamed into place, which replaces a symlink instead
- * of writing through it.
+ * clamped at the root the way a chroot would); files are created with O_EXCL (which never follows
+ * a symlink), in place when nothing is there yet, else under a temporary name renamed over the old
+ * entry, which replaces a symlink instead of writing through it.
  *
  * The filesystem calls are synchronous on purpose: an extraction is thousands of tiny metadata
  * calls, and a thread-pool round trip per call made it several times slower than cpio.
@@ -259,9 +259,13 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
       if (fromArchive !== f.linkTo) {
         throw new CorruptError(`${f.path}: symlink target in the payload differs from the header`, { data: { path: f.path, reason: 'link-mismatch' } });
       }
-      const tmp = tempName(dir, base);
-      sys(`symlink ${dest}`, () => symlinkSync(f.linkTo, tmp));
-      replace(tmp, dest, f.path);
+      if (lstatOrNull(dest) === null) {
+        sys(`symlink ${dest}`, () => symlinkSync(f.linkTo, dest));
+      } else {
+        const tmp = tempName(dir, base);
+        sys(`symlink ${dest}`, () => symlinkSync(f.linkTo, tmp));
+        replace(tmp, dest, f.path);
+      }
       applyMeta(dest, f);
     } else if (type === S_IFREG) {
       const group = groupOf.get(index);
@@ -277,7 +281,9 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
           pendingLinks.set(group, list);
         }
       } else {
-        const tmp = tempName(dir, base);
+        // Nothing there yet (the usual case): create in place. O_EXCL never follows a symlink.
+        const direct = lstatOrNull(dest) === null;
+        const tmp = direct ? dest : tempName(dir, base);
         const fd = sys(`creating ${dest}`, () => openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
         try {
           for await (const chunk of data) {
@@ -295,7 +301,7 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
           throw err;
         }
         closeSync(fd);
-        replace(tmp, dest, f.path);
+        if (!direct) replace(tmp, dest, f.path);
         applyMeta(dest, f);
         if (group) {
           materialised.set(group, dest);

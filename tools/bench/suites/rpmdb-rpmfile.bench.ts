@@ -4,12 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchRow, BenchSuite } from '../harness.js';
-import { makeHeaderCorpus, makePayloadPackage } from './rpmdb-rpmfile.work.js';
+import { makeBigFilePackage, makeHeaderCorpus, makePayloadPackage } from './rpmdb-rpmfile.work.js';
 
 const work = join(import.meta.dirname, 'rpmdb-rpmfile.work.ts');
 const COPIES = 400;
 const FILES = 3000;
 const PAYLOAD_MB = 200;
+const BIG_MB = 2048;
 
 const suite: BenchSuite = {
   name: 'rpmdb RPM files (headers vs rpm -qp, extraction vs rpm2cpio | cpio -idm)',
@@ -50,6 +51,15 @@ const suite: BenchSuite = {
       execFileSync('rm', ['-rf', oursRoot, theirsRoot]);
       rows.push({ name: `extract ${PAYLOAD_MB} MB ${label} payload (2,100 files)`, ours: o, reference: { ...r, tool: 'rpm2cpio | cpio -idm' }, unit: 'MB' });
     }
+    // One 2 GiB file: peak memory must not grow with the file.
+    const big = makeBigFilePackage(workDir, BIG_MB);
+    const bigOurs = join(workDir, 'ours-big');
+    const bigTheirs = join(workDir, 'theirs-big');
+    mkdirSync(bigTheirs, { recursive: true });
+    const o = await timeOurs(work, 'extract', [big, bigOurs]);
+    const r = await timeCommand('sh', ['-c', `rpm2cpio "$1" | cpio -idm --quiet`, 'sh', big], { cwd: bigTheirs });
+    execFileSync('rm', ['-rf', bigOurs, bigTheirs]);
+    rows.push({ name: `extract one ${BIG_MB} MB file (gzip -1 payload)`, ours: o, reference: { ...r, tool: 'rpm2cpio | cpio -idm' }, unit: 'MB' });
     return rows;
   },
 };

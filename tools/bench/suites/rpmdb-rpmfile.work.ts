@@ -91,3 +91,15 @@ export function makePayloadPackage(workDir: string, mb: number, payload: string)
   );
   return rpmbuild(spec, top, { _binary_payload: payload });
 }
+
+/** A package holding one `mb`-MB file of zeros (gzip level 1): shows memory stays flat for any file size. */
+export function makeBigFilePackage(workDir: string, mb: number): string {
+  const top = join(workDir, 'build-bigfile');
+  const spec = join(workDir, 'bigfile.spec');
+  writeFileSync(
+    spec,
+    `Name: bench-bigfile\nVersion: 1\nRelease: 1\nSummary: big\nLicense: MIT\nBuildArch: noarch\n%description\nbig\n` +
+      `%install\nmkdir -p %{buildroot}/usr/share\nhead -c ${mb}M /dev/zero > %{buildroot}/usr/share/big.img\n%files\n/usr/share/big.img\n`,
+  );
+  return rpmbuild(spec, top, { _binary_payload: 'w1.gzdio' });
+}
