@@ -1,10 +1,10 @@
-import { constants } from 'node:fs';
+import { constants, linkSync } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, mkdir, open, readFile, rm, symlink, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
-import { parseDirMeta, type DirMeta } from './format/dirmeta.js';
+import { parseDirMeta, parseFileMeta, type DirMeta } from './format/dirmeta.js';
 import { parseDirTree } from './format/dirtree.js';
 import { parseFilezHeader } from './format/file-header.js';
 import { filenameProblem } from './format/validate.js';
@@ -198,8 +198,36 @@ async function canHardlinkObject(ctx: Ctx, checksum: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * The hardlink fast path: link(2) is a cheap metadata operation, so it runs synchronously rather
+ * than paying a thread-pool round trip per file. Returns false when the object must be copied.
+ */
+function tryHardlinkSync(ctx: Ctx, checksum: string, dest: string): boolean {
+  const src = objectPath(ctx.repo, checksum, 'file');
+  if (ctx.repo.mode === 'bare-user') {
+    const raw = ctx.repo.xattrs.get(src, 'user.ostreemeta');
+    if (!raw) return false;
+    let meta;
+    try {
+      meta = parseFileMeta(raw);
+    } catch {
+      return false;
+    }
+    if (isSymlinkMode(meta.mode)) return false;
+  }
+  try {
+    linkSync(src, dest);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOENT') return false;
+    throw fromSystemError(error, `linking ${dest}`);
+  }
+}
+
 async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<void> {
   if (ctx.opts.union) await clearForFile(dest);
+  if (ctx.hardlink && tryHardlinkSync(ctx, checksum, dest)) return;
   if (await canHardlinkObject(ctx, checksum)) {
     try {
       await link(objectPath(ctx.repo, checksum, 'file'), dest);
@@ -254,6 +282,10 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
   for (const f of tree.files) {
     checkName(f.name, dest);
     const target = join(dest, f.name);
+    if (ctx.hardlink && !ctx.opts.union && tryHardlinkSync(ctx, f.checksum, target)) {
+      ctx.files++;
+      continue;
+    }
     track(
       ctx.limit(async () => {
         await checkoutFile(ctx, f.checksum, target);
