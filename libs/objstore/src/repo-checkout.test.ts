@@ -89,3 +89,50 @@ describe('checkoutCommit', () => {
     expect(await snapshotTree(join(dir, 'outside'))).toEqual([]);
   });
 });
+
+describe('checkoutCommit on hostile trees', () => {
+  async function repoWithRawTree(files: [string, string][], dirs: [string, string, string][]) {
+    const { serializeGVariant } = await import('./format/gvariant/serialize.js');
+    const { checksumToBytes } = await import('./format/checksum.js');
+    const { serializeCommit } = await import('./format/commit.js');
+    const { serializeDirMeta } = await import('./format/dirmeta.js');
+    const { writeMetadataObject } = await import('./repo-objects.js');
+    const { storeContent } = await import('./repo-content.js');
+    const { writeRef } = await import('./repo-refs.js');
+    const dir = await tempDir();
+    const repo = await Repo.init(join(dir, 'repo'), { mode: 'archive' });
+    const content = await storeContent(repo, { uid: 0, gid: 0, mode: 0o100644, symlinkTarget: '', xattrs: [] }, Buffer.from('evil'));
+    const meta = await writeMetadataObject(repo, 'dirmeta', serializeDirMeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }));
+    const raw = serializeGVariant('(a(say)a(sayay))', [
+      files.map(([n]) => [n, checksumToBytes(content)]),
+      dirs.map(([n]) => [n, checksumToBytes(meta), checksumToBytes(meta)]),
+    ]);
+    const tree = await writeMetadataObject(repo, 'dirtree', raw);
+    const commit = await writeMetadataObject(
+      repo,
+      'commit',
+      serializeCommit({ metadata: [], parent: null, related: [], subject: '', body: '', timestamp: 0, rootTree: tree, rootMeta: meta }),
+    );
+    await writeRef(repo, 'evil', commit);
+    return { dir, repo };
+  }
+
+  it.each([
+    ['a ../ name', [['../escaped', 'x']] as [string, string][]],
+    ['a .. name', [['..', 'x']] as [string, string][]],
+    ['an absolute name', [['/tmp/escaped', 'x']] as [string, string][]],
+    ['duplicate entries', [['same', 'x'], ['same', 'x']] as [string, string][]],
+    ['unsorted entries', [['b', 'x'], ['a', 'x']] as [string, string][]],
+    ['an empty name', [['', 'x']] as [string, string][]],
+  ])('refuses %s and writes nothing outside the target', async (_what, files) => {
+    const { dir, repo } = await repoWithRawTree(files, []);
+    await mkdir(join(dir, 'out'));
+    await expect(checkoutCommit(repo, 'evil', join(dir, 'out/target'))).rejects.toMatchObject({
+      code: expect.stringMatching(/^(Corrupt|Parse)$/),
+    });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'out/escaped'))).toBe(false);
+    expect(existsSync('/tmp/escaped')).toBe(false);
+    expect(existsSync(join(dir, 'out/target'))).toBe(false);
+  });
+});

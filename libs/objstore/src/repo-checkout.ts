@@ -274,8 +274,11 @@ async function applyDirMeta(ctx: Ctx, meta: DirMeta, dest: string): Promise<void
 async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest: string, depth: number): Promise<void> {
   throwIfAborted(ctx.opts.signal);
   if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
-  await makeDir(ctx, dest);
+  // Validate the whole listing (names, order, duplicates) before creating anything.
   const tree = parseDirTree(await readMetadataObject(ctx.repo, 'dirtree', treeChecksum));
+  for (const f of tree.files) checkName(f.name, dest);
+  for (const d of tree.dirs) checkName(d.name, dest);
+  await makeDir(ctx, dest);
   const tasks: Promise<unknown>[] = [];
   const errors: unknown[] = [];
   const track = (p: Promise<void>): void => void tasks.push(p.catch((e: unknown) => void errors.push(e)));
