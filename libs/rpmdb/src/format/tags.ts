@@ -305,9 +305,12 @@ export function sigTagName(tag: number): string | undefined {
   return SIG_TAG_NAMES.get(tag);
 }
 
-/** Looks a tag up by name, case-insensitively (`name`, `NAME`, `RPMTAG_NAME`). */
+/** rpm's one-letter query aliases (`%{N}-%{V}-%{R}`). */
+const SHORT_ALIASES: Record<string, number> = { C: TAG.CONFLICTS, E: TAG.EPOCH, N: TAG.NAME, O: TAG.OBSOLETES, P: TAG.PROVIDES, R: TAG.RELEASE, V: TAG.VERSION };
+
+/** Looks a tag up by name, case-insensitively (`name`, `NAME`, `RPMTAG_NAME`, `N`). */
 export function tagNumber(name: string): number | undefined {
   const key = name.toUpperCase().replace(/^RPMTAG_/, '');
-  return (TAG as Record<string, number>)[key];
+  return (TAG as Record<string, number>)[key] ?? SHORT_ALIASES[key];
 }
 
