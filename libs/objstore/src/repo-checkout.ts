@@ -1,17 +1,17 @@
-import { constants, linkSync } from 'node:fs';
+import { chmodSync, constants, linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, mkdir, open, readFile, rm, symlink, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
-import { parseDirMeta, parseFileMeta, type DirMeta } from './format/dirmeta.js';
+import { parseDirMeta, type DirMeta } from './format/dirmeta.js';
 import { parseDirTree } from './format/dirtree.js';
 import { parseFilezHeader } from './format/file-header.js';
 import { filenameProblem } from './format/validate.js';
 import { commitParent, loadCommit } from './repo-commit.js';
 import { isSymlinkMode, openContent, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
-import { objectPath, readMetadataObject } from './repo-objects.js';
+import { objectPath, readMetadataObject, readMetadataObjectSync } from './repo-objects.js';
 import { resolveRev } from './repo-refs.js';
 import type { Repo } from './repo.js';
 
@@ -38,6 +38,16 @@ interface Ctx {
   hardlink: boolean;
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   files: number;
+  dirmetas: Map<string, DirMeta>;
+}
+
+function dirMetaOf(ctx: Ctx, checksum: string): DirMeta {
+  let m = ctx.dirmetas.get(checksum);
+  if (!m) {
+    m = parseDirMeta(readMetadataObjectSync(ctx.repo, 'dirmeta', checksum));
+    ctx.dirmetas.set(checksum, m);
+  }
+  return m;
 }
 
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
@@ -206,14 +216,28 @@ function tryHardlinkSync(ctx: Ctx, checksum: string, dest: string): boolean {
   const src = objectPath(ctx.repo, checksum, 'file');
   if (ctx.repo.mode === 'bare-user') {
     const raw = ctx.repo.xattrs.get(src, 'user.ostreemeta');
-    if (!raw) return false;
-    let meta;
-    try {
-      meta = parseFileMeta(raw);
-    } catch {
-      return false;
+    // `(uuua(ayay))` starts with three big-endian u32s at fixed offsets: the mode is bytes 8..12.
+    if (!raw || raw.length < 12) return false;
+    const mode = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(8, false);
+    if (isSymlinkMode(mode)) {
+      // A symlink is stored as a small file holding the target (+ NUL): recreate it right here.
+      if (!ctx.opts.userMode) return false;
+      let target: string;
+      try {
+        const raw = readFileSync(src);
+        const end = raw.indexOf(0);
+        target = (end < 0 ? raw : raw.subarray(0, end)).toString('utf8');
+      } catch {
+        return false;
+      }
+      if (target.length === 0) return false;
+      try {
+        symlinkSync(target, dest);
+      } catch (error) {
+        throw fromSystemError(error, `creating symlink ${dest}`);
+      }
+      return true;
     }
-    if (isSymlinkMode(meta.mode)) return false;
   }
   try {
     linkSync(src, dest);
@@ -244,14 +268,14 @@ async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<v
 }
 
 /** Creates (or, in union mode, reuses) a directory, never through a symlink. */
-async function makeDir(ctx: Ctx, dest: string): Promise<void> {
+function makeDir(ctx: Ctx, dest: string): void {
   try {
-    await mkdir(dest, { mode: 0o700 });
+    mkdirSync(dest, { mode: 0o700 });
     return;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fromSystemError(error, `creating directory ${dest}`);
   }
-  const st = await lstat(dest);
+  const st = lstatSync(dest);
   if (!ctx.opts.union) throw new ConflictError(`${dest}: File exists`, { data: { path: dest } });
   if (!st.isDirectory()) {
     throw new ConflictError(`cannot check out directory over non-directory ${dest}`, { data: { path: dest } });
@@ -264,8 +288,8 @@ async function applyDirMeta(ctx: Ctx, meta: DirMeta, dest: string): Promise<void
       await lchown(dest, meta.uid, meta.gid);
       for (const x of meta.xattrs) ctx.repo.xattrs.set(dest, x.name, x.value);
     }
-    await chmod(dest, ctx.opts.userMode ? meta.mode & 0o1777 : meta.mode & 0o7777);
-    await utimes(dest, 0, 0);
+    chmodSync(dest, ctx.opts.userMode ? meta.mode & 0o1777 : meta.mode & 0o7777);
+    utimesSync(dest, 0, 0);
   } catch (error) {
     throw fromSystemError(error, `setting metadata of ${dest}`);
   }
@@ -275,10 +299,10 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
   throwIfAborted(ctx.opts.signal);
   if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
   // Validate the whole listing (names, order, duplicates) before creating anything.
-  const tree = parseDirTree(await readMetadataObject(ctx.repo, 'dirtree', treeChecksum));
+  const tree = parseDirTree(readMetadataObjectSync(ctx.repo, 'dirtree', treeChecksum));
   for (const f of tree.files) checkName(f.name, dest);
   for (const d of tree.dirs) checkName(d.name, dest);
-  await makeDir(ctx, dest);
+  makeDir(ctx, dest);
   const tasks: Promise<unknown>[] = [];
   const errors: unknown[] = [];
   const track = (p: Promise<void>): void => void tasks.push(p.catch((e: unknown) => void errors.push(e)));
@@ -299,7 +323,7 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
   }
   for (const d of tree.dirs) {
     checkName(d.name, dest);
-    const sub = parseDirMeta(await readMetadataObject(ctx.repo, 'dirmeta', d.metaChecksum));
+    const sub = dirMetaOf(ctx, d.metaChecksum);
     track(checkoutTree(ctx, d.treeChecksum, sub, join(dest, d.name), depth + 1));
   }
   await Promise.all(tasks);
@@ -350,7 +374,7 @@ export async function checkoutCommit(repo: Repo, rev: string, destination: strin
       sameDevice &&
       ((repo.mode === 'bare' && !options.userMode) ||
         ((repo.mode === 'bare-user' || repo.mode === 'bare-user-only') && options.userMode === true));
-    const ctx: Ctx = { repo, opts: options, hardlink, limit: limiter(options.concurrency ?? 16), files: 0 };
+    const ctx: Ctx = { repo, opts: options, hardlink, limit: limiter(options.concurrency ?? 16), files: 0, dirmetas: new Map() };
     if (fileChecksum !== undefined) {
       await checkoutFile(ctx, fileChecksum, destination);
       return;

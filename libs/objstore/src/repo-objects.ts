@@ -1,3 +1,4 @@
+import { lstatSync, readFileSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ChecksumMismatchError, CorruptError, NotFoundError, fromSystemError } from '@tsostree/errors';
@@ -218,6 +219,46 @@ export async function readMetadataObject(
     if (!st.isFile()) throw new CorruptError(`object ${checksum}.${type} is not a regular file`, { data: { checksum, type } });
     if (st.size > maxSize) throw new CorruptError(`object ${checksum}.${type} is too large (${st.size} bytes)`, { data: { checksum, type } });
     bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NotFoundError(`No such metadata object ${checksum}.${type}`, { cause: error, data: { checksum, type } });
+    }
+    if (error instanceof CorruptError) throw error;
+    throw fromSystemError(error, `reading object ${checksum}.${type}`);
+  }
+  const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (options.verify !== false && type !== 'commitmeta') {
+    const actual = sha256Hex(u8);
+    if (actual !== checksum) {
+      throw new ChecksumMismatchError(`Corrupted ${type} object ${checksum}; actual checksum ${actual}`, {
+        expected: checksum,
+        actual,
+        data: { checksum, type },
+      });
+    }
+  }
+  return u8;
+}
+
+/**
+ * Synchronous twin of {@link readMetadataObject} for hot loops over small objects (dirtree,
+ * dirmeta): one syscall burst instead of several thread-pool round trips.
+ */
+export function readMetadataObjectSync(
+  repo: Repo,
+  type: MetadataObjectType,
+  checksum: string,
+  options: ReadObjectOptions = {},
+): Uint8Array {
+  assertChecksum(checksum);
+  const path = objectPath(repo, checksum, type);
+  const maxSize = options.maxSize ?? 64 * 1024 * 1024;
+  let bytes: Buffer;
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile()) throw new CorruptError(`object ${checksum}.${type} is not a regular file`, { data: { checksum, type } });
+    if (st.size > maxSize) throw new CorruptError(`object ${checksum}.${type} is too large (${st.size} bytes)`, { data: { checksum, type } });
+    bytes = readFileSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new NotFoundError(`No such metadata object ${checksum}.${type}`, { cause: error, data: { checksum, type } });
