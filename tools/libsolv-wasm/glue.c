@@ -212,6 +212,16 @@ EXPORT int tsl_solvable_add_dep(Pool *pool, Id p, Id keyname, const char *dep)
   return 0;
 }
 
+/* Build time and vendor: what libsolv compares (with name, evr, arch) to tell two builds of a package apart. */
+EXPORT void tsl_solvable_set_buildtime(Pool *pool, Id p, unsigned int buildtime)
+{
+  solvable_set_num(pool->solvables + p, SOLVABLE_BUILDTIME, buildtime);
+}
+EXPORT void tsl_solvable_set_vendor(Pool *pool, Id p, const char *vendor)
+{
+  pool->solvables[p].vendor = pool_str2id(pool, vendor, 1);
+}
+
 /* ---- solver ---- */
 
 EXPORT Transaction *tsl_solver_transaction(Solver *solv)

@@ -1,6 +1,8 @@
 export { compatibleArches, isArchCompatible } from './arch-policy.js';
 export type { ArchPolicyOptions } from './arch-policy.js';
 export { DNF_INSTALLONLY_DEFAULT } from './types.js';
+export { installedFromRpmdb } from './installed-rpmdb.js';
+export type { InstalledFromRpmdbOptions } from './installed-rpmdb.js';
 export type {
   PackageInput,
   PackageRef,

@@ -22,6 +22,9 @@ export interface PackageInput {
   enhances?: string[];
   /** Files the package owns (for file dependencies). */
   files?: string[];
+  /** Build time (seconds since the epoch) and vendor: what tells two builds of one NEVRA apart (distro-sync). */
+  buildtime?: number;
+  vendor?: string;
 }
 
 /** Where a repo's packages come from. */

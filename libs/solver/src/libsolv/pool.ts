@@ -54,6 +54,9 @@ export interface PackageSpec {
   suggests?: string[];
   supplements?: string[];
   enhances?: string[];
+  /** Build time (seconds since the epoch): with vendor, what tells two builds of the same NEVRA apart. */
+  buildtime?: number;
+  vendor?: string;
 }
 
 /** A libsolv repository inside a pool. Freed with its pool (or earlier with `dispose()`). */
@@ -122,6 +125,11 @@ export class Repo implements Disposable {
     const id = lib.withString(spec.name, (n) =>
       lib.withString(spec.evr, (e) => lib.withString(spec.arch, (a) => lib.call('tsl_repo_add_package', this.ptr, n, e, a))),
     );
+    if (spec.buildtime !== undefined) lib.call('tsl_solvable_set_buildtime', this.pool.ptr, id, spec.buildtime >>> 0);
+    if (spec.vendor) {
+      const vendor = spec.vendor;
+      lib.withString(vendor, (v) => lib.call('tsl_solvable_set_vendor', this.pool.ptr, id, v));
+    }
     const kinds: DepKind[] = ['provides', 'requires', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'];
     for (const kind of kinds) {
       for (const dep of spec[kind] ?? []) {

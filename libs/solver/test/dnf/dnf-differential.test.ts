@@ -1,6 +1,6 @@
 // Differential test: the same requests on the same rpmbuild-made, createrepo_c-indexed repositories, resolved by
 // Debian's dnf 4.14 (through its Python API, with the installed set in a real rpmdb) and by our libsolv-wasm
-// backend (installed set and repos loaded from rpm-md). The packages entering and leaving the system must match;
+// backend (installed set read from that rpmdb by @tsostree/rpmdb, repos loaded from rpm-md). The packages entering and leaving the system must match;
 // unsatisfiable requests must fail on both sides, and ours must name the packages involved.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { libsolvBackend } from '../../src/libsolv/libsolv-backend.js';
+import { installedFromRpmdb } from '../../src/installed-rpmdb.js';
 import type { RepoInput, SolveRequest, SolverJob } from '../../src/types.js';
 import { fixtureRepos, type FixtureRepos, type FixtureSet } from './fixture-repos.js';
 
@@ -120,7 +121,12 @@ function rpmmd(name: string, dir: string, priority?: number): RepoInput {
 beforeAll(async () => {
   fx = await fixtureRepos(cacheRoot, SET);
   scratch = mkdtempSync(join(tmpdir(), 'solver-dnf-'));
-  ours = { installed: rpmmd('@System', fx.installed), repos: [rpmmd('available', fx.available), rpmmd('updates', fx.updates, 50)] };
+  // The installed set comes from the rpmdb rpm wrote into the installroot, read by @tsostree/rpmdb.
+  const dbpath = (await run('rpm', ['--root', fx.root, '--eval', '%{_dbpath}'])).stdout.trim();
+  ours = {
+    installed: await installedFromRpmdb(join(fx.root, dbpath)),
+    repos: [rpmmd('available', fx.available), rpmmd('updates', fx.updates, 50)],
+  };
 }, 600_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
