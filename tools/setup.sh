@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   ostree ostree-tests
   rpm python3-rpm createrepo-c dnf libsolv-tools
+  # rpmdb: setcap/getcap are the oracle for file capabilities written by extraction.
+  libcap2-bin
   zstd xz-utils bzip2 cpio attr
   grub-common
   python3-gi gir1.2-glib-2.0
