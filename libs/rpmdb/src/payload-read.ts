@@ -148,6 +148,10 @@ export async function* readPayloadFiles(
   options: ReadPayloadOptions & { headers?: RpmPackageHeaders } = {},
 ): AsyncGenerator<PayloadFile> {
   const pkg = options.headers ?? (await readPackageHeaders(path));
+  const format = payloadInfo(pkg.header).format;
+  if (format !== 'cpio') {
+    throw new UnsupportedError(`${path}: payload format ${JSON.stringify(format)} is not supported`, { data: { path, format } });
+  }
   const files = packageFiles(pkg.header);
   const verify = options.verify ?? true;
   const algo = files.length ? fileDigestAlgo(pkg.header) : 'sha256';
