@@ -7,7 +7,7 @@
 #   --out DIR     write the artifacts into DIR instead (the CI rebuild check compares DIR with the committed files)
 #   --testsolv    also link libsolv's own `testsolv` tool to WebAssembly ($WORK/wasm/testsolv.cjs + .wasm), for
 #                 the upstream test suite (run it with tools/libsolv-wasm/run-testsolv.cjs)
-#   --clean       throw away previous build trees first (what the CI rebuild check does)
+#   --clean       throw away the previous WebAssembly build tree first (what the CI rebuild check does)
 #   --native      also build libsolv natively (gcc, same source, same options): native testsolv and the
 #                 benchmark driver, into $WORK/native
 # Sources, build trees and the native build live under $LIBSOLV_WASM_WORK (default: <repo>/.cache/libsolv-wasm).
@@ -149,7 +149,7 @@ build_libsolv() { # cmake-wrapper outdir
 }
 
 EMBUILD="$WORK/wasm"
-if ((CLEAN)); then rm -rf "$EMBUILD" "$WORK/native"; fi
+if ((CLEAN)); then rm -rf "$EMBUILD"; fi # the native baseline is left alone
 build_zlib emcc emar "$EMBUILD"
 build_expat emcc emar "$EMBUILD"
 build_libsolv emcmake "$EMBUILD"
