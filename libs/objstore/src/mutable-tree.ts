@@ -16,11 +16,14 @@ export class MutableTree {
   metaChecksum: string | undefined;
   /** Checksum of the unmodified dirtree this node was loaded from (lazy node). */
   private contentsChecksum: string | undefined;
+  /** The dirtree a lazy node's children still have to be read from. */
+  private lazyTree: string | undefined;
   private loaded = true;
 
   static lazy(treeChecksum: string, metaChecksum: string): MutableTree {
     const t = new MutableTree();
     t.contentsChecksum = treeChecksum;
+    t.lazyTree = treeChecksum;
     t.metaChecksum = metaChecksum;
     t.loaded = false;
     return t;
@@ -29,7 +32,7 @@ export class MutableTree {
   /** Loads the children of a lazy node. */
   async ensureLoaded(repo: Repo): Promise<void> {
     if (this.loaded) return;
-    const tree = parseDirTree(await readMetadataObject(repo, 'dirtree', this.contentsChecksum!));
+    const tree = parseDirTree(await readMetadataObject(repo, 'dirtree', this.lazyTree!));
     for (const f of tree.files) this.files.set(f.name, f.checksum);
     for (const d of tree.dirs) this.dirs.set(d.name, MutableTree.lazy(d.treeChecksum, d.metaChecksum));
     this.loaded = true;
@@ -74,6 +77,7 @@ export class MutableTree {
   async write(repo: Repo, txn?: WriteTxn, depth = 0): Promise<string> {
     if (depth > OSTREE_MAX_RECURSION) throw new CorruptError(`tree exceeds the maximum depth ${OSTREE_MAX_RECURSION}`);
     if (this.contentsChecksum !== undefined) return this.contentsChecksum;
+    await this.ensureLoaded(repo);
     const tree: DirTree = { files: [], dirs: [] };
     for (const [name, checksum] of this.files) tree.files.push({ name, checksum });
     for (const [name, sub] of this.dirs) {

@@ -44,4 +44,28 @@ describe('commitDirectory vs real ostree commit', () => {
     const o3 = await commitDirectory(repo, tree, { branch: 'main', timestamp: TS + 2, skipIfUnchanged: true });
     expect(o3).toMatchObject({ checksum: o2.checksum, changed: false });
   });
+
+  it('composes --tree=ref= and --tree=dir= like ostree, and canonicalizes owners and permissions', async () => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree);
+    const extra = join(dir, 'extra');
+    await (await import('node:fs/promises')).mkdir(join(extra, 'etc'), { recursive: true });
+    await (await import('node:fs/promises')).writeFile(join(extra, 'etc/secret'), 'overridden');
+    await (await import('node:fs/promises')).writeFile(join(extra, 'added'), 'added');
+    const theirs = join(dir, 'theirs');
+    ostree(['init', `--repo=${theirs}`, '--mode=bare-user']);
+    const repo = await Repo.init(join(dir, 'ours'), { mode: 'bare-user' });
+    ostree(['commit', `--repo=${theirs}`, '-b', 'base', `--timestamp=@${TS}`, tree]);
+    await commitDirectory(repo, tree, { branch: 'base', timestamp: TS });
+    const t = ostree(['commit', `--repo=${theirs}`, '-b', 'composed', `--timestamp=@${TS}`, '--tree=ref=base', `--tree=dir=${extra}`]).trim();
+    const o = await commitDirectory(repo, undefined, { branch: 'composed', timestamp: TS, trees: [{ ref: 'base' }, { dir: extra }] });
+    expect(o.checksum).toBe(t);
+    const t2 = ostree(['commit', `--repo=${theirs}`, '-b', 'canon', `--timestamp=@${TS}`, '--canonical-permissions', '--owner-uid=0', tree]).trim();
+    const o2 = await commitDirectory(repo, tree, { branch: 'canon', timestamp: TS, canonicalPermissions: true, ownerUid: 0 });
+    expect(o2.checksum).toBe(t2);
+    const t3 = ostree(['commit', `--repo=${theirs}`, '-b', 'own', `--timestamp=@${TS}`, '--owner-uid=42', '--owner-gid=43', tree]).trim();
+    const o3 = await commitDirectory(repo, tree, { branch: 'own', timestamp: TS, ownerUid: 42, ownerGid: 43 });
+    expect(o3.checksum).toBe(t3);
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '@tsostree/errors';
-import { Variant, type Commit, type GVariantValue, type TreeEntry } from '@tsostree/objstore';
+import { formatGVariantText, type Commit, type GVariantValue, type TreeEntry } from '@tsostree/objstore';
 
 /** `YYYY-MM-DD HH:MM:SS +0000`, the date format of `ostree log`. */
 export function formatLogDate(seconds: number): string {
@@ -29,102 +29,9 @@ export function formatCommit(checksum: string, commit: Commit): string {
   return out;
 }
 
-function quote(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    if (ch === q || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch.charCodeAt(0) < 0x20) out += `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return out + q;
-}
-
-function printBytes(b: Uint8Array): string {
-  const printable = b.length > 0 && b[b.length - 1] === 0 && b.subarray(0, -1).every((c) => c >= 0x20 && c < 0x7f);
-  if (printable) return `b${quote(Buffer.from(b.subarray(0, -1)).toString('latin1'))}`;
-  return `[${Array.from(b, (c) => `byte 0x${c.toString(16).padStart(2, '0')}`).join(', ')}]`;
-}
-
-/** GLib's `g_variant_print(v, TRUE)` text form for the types ostree metadata uses. */
+/** GLib's `g_variant_print(v, annotate)` text form (objstore's GLib-tested printer). */
 export function printGVariant(type: string, value: GVariantValue, annotate = true): string {
-  switch (type[0]) {
-    case 's':
-    case 'o':
-    case 'g':
-      return quote(String(value));
-    case 'b':
-      return value ? 'true' : 'false';
-    case 'y':
-      return `${annotate ? 'byte ' : ''}0x${(value as number).toString(16).padStart(2, '0')}`;
-    case 'n':
-      return `${annotate ? 'int16 ' : ''}${String(value)}`;
-    case 'q':
-      return `${annotate ? 'uint16 ' : ''}${String(value)}`;
-    case 'i':
-      return String(value);
-    case 'u':
-      return `${annotate ? 'uint32 ' : ''}${String(value)}`;
-    case 'x':
-      return `${annotate ? 'int64 ' : ''}${String(value)}`;
-    case 't':
-      return `${annotate ? 'uint64 ' : ''}${String(value)}`;
-    case 'd':
-      return String(value);
-    case 'v': {
-      const v = value as Variant;
-      return `<${printGVariant(v.type, v.value, true)}>`;
-    }
-    case 'a': {
-      const elem = type.slice(1);
-      if (elem === 'y') return printBytes(value as Uint8Array);
-      const arr = value as readonly GVariantValue[];
-      if (arr.length === 0) return annotate ? `@${type} []` : '[]';
-      if (elem.startsWith('{')) {
-        const [k, v] = splitDictEntry(elem);
-        return `{${arr.map((e) => { const [ek, ev] = e as [GVariantValue, GVariantValue]; return `${printGVariant(k, ek, false)}: ${printGVariant(v, ev, false)}`; }).join(', ')}}`;
-      }
-      return `[${arr.map((e, i) => printGVariant(elem, e, annotate && i === 0)).join(', ')}]`;
-    }
-    case '(': {
-      const members = splitTuple(type);
-      const vals = value as readonly GVariantValue[];
-      return `(${members.map((m, i) => printGVariant(m, vals[i]!, annotate)).join(', ')}${members.length === 1 ? ',' : ''})`;
-    }
-    case 'm':
-      return value === null ? 'nothing' : printGVariant(type.slice(1), (value as GVariantValue[])[0]!, annotate);
-    default:
-      throw new InvalidArgumentError(`cannot print GVariant type ${type}`);
-  }
-}
-
-function typeLength(t: string, i: number): number {
-  const c = t[i];
-  if (c === 'a' || c === 'm') return 1 + typeLength(t, i + 1);
-  if (c === '(' || c === '{') {
-    let j = i + 1;
-    while (t[j] !== ')' && t[j] !== '}') j += typeLength(t, j);
-    return j - i + 1;
-  }
-  return 1;
-}
-
-function splitTuple(t: string): string[] {
-  const out: string[] = [];
-  for (let i = 1; i < t.length - 1; ) {
-    const n = typeLength(t, i);
-    out.push(t.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
-function splitDictEntry(t: string): [string, string] {
-  const k = t.slice(1, 1 + typeLength(t, 1));
-  const v = t.slice(1 + k.length, t.length - 1);
-  return [k, v];
+  return formatGVariantText(type, value, annotate);
 }
 
 /** One line of `ostree ls` (with `-C` checksums and `-X` xattrs). */

@@ -22,6 +22,9 @@ beforeAll(async () => {
   await chmod(join(tree, 'usr/bin/sh'), 0o755);
   await writeFile(join(tree, 'etc/os-release'), 'NAME=test\n');
   await symlink('../usr/bin/sh', join(tree, 'etc/link'));
+  // Extended attributes so that `ls -X` prints real values (bytes, including non-printable ones).
+  execFileSync('setfattr', ['-n', 'user.comment', '-v', 'hello world', join(tree, 'etc/os-release')]);
+  execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x00ff10', join(tree, 'etc/os-release')]);
 });
 
 afterAll(async () => {
@@ -54,6 +57,7 @@ describe('tsostree ostree verbs, side by side with real ostree', () => {
       ['ls', 'os/main'],
       ['ls', '-R', '-C', 'os/main'],
       ['ls', '-X', 'os/main', '/etc'],
+      ['ls', '-X', '-C', '-R', 'os/main'],
       ['ls', '-d', 'os/main', '/usr/bin'],
       ['cat', 'os/main', '/etc/os-release'],
       ['rev-parse', 'os/main^'],
