@@ -34,6 +34,13 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Generates the tree in this (child) process and writes its stats as JSON to `statsFile`. */
+export async function generateTreeToFile(root: string, files: number, targetBytes: number, statsFile: string): Promise<{ units: number }> {
+  const stats = await generateTree(root, { files, targetBytes });
+  await writeFile(statsFile, JSON.stringify(stats));
+  return { units: stats.files };
+}
+
 export interface TreeStats {
   files: number;
   symlinks: number;
