@@ -1,1 +1,18 @@
 export { substituteVars } from './treefile-vars.js';
+export type {
+  Treefile,
+  VarValue,
+  JsonValue,
+  BootLocation,
+  RpmdbBackend,
+  OptUsrLocal,
+  RepoMetadataTarget,
+  CheckPasswd,
+  RepoPackages,
+} from './format/treefile-types.js';
+export { parseTreefile, treefileFormat, splitPackages, parseIncludeCondition, MAX_TREEFILE_BYTES } from './format/treefile-parse.js';
+export type { TreefileFragment, SourceLocation, ParseTreefileOptions, ConditionalInclude, IncludeCondition } from './format/treefile-parse.js';
+export { mergeTreefileFragment, finalizeTreefile, evaluateCondition, addFilesPathIsValid } from './format/treefile-merge.js';
+export { TREEFILE_KEYS, LEGACY_KEYS, INCLUDE_MAX_DEPTH } from './format/treefile-schema.js';
+export { loadTreefile, hostBasearch } from './treefile-load.js';
+export type { LoadTreefileOptions, LoadedTreefile, TreefileExternals } from './treefile-load.js';
