@@ -1,2 +1,14 @@
 export { formatDeploymentName, parseDeploymentName } from './deployment-name.js';
 export type { DeploymentId } from './deployment-name.js';
+export { deploymentRelPath, originRelPath, sameDeployment, ORIGIN_TRANSIENT_GROUP } from './deployment.js';
+export type { Deployment, UnlockedState } from './deployment.js';
+export { parseBootlink, formatBootlink, ostreeKernelArg, isValidStateroot, assertStateroot } from './format/bootlink.js';
+export type { Bootlink } from './format/bootlink.js';
+export { parseStagedDeployment, serializeStagedDeployment } from './format/staged-deployment.js';
+export type { StagedDeploymentRecord } from './format/staged-deployment.js';
+export { Sysroot } from './sysroot.js';
+export type { SysrootOptions, FailpointHook } from './sysroot.js';
+export type { BootedSpec } from './sysroot-load.js';
+export { readBootVersion, readSubbootVersion, stagedDeploymentPath } from './sysroot-load.js';
+export { initFs, initStateroot, ensureSysrootInitialized } from './sysroot-init.js';
+export type { InitFsOptions } from './sysroot-init.js';

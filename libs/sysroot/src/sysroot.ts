@@ -1,0 +1,157 @@
+import { readdir } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { InvalidArgumentError, NotFoundError, fromSystemError } from '@tsostree/errors';
+import { Repo } from '@tsostree/objstore';
+import { sameDeployment, type Deployment } from './deployment.js';
+import { isValidStateroot } from './format/bootlink.js';
+import { loadSysrootState, type BootedSpec, type LoadedState } from './sysroot-load.js';
+
+/** A named point in a mutating operation; a hook may throw (or kill the process) there. */
+export type FailpointHook = (name: string) => void | Promise<void>;
+
+export interface SysrootOptions {
+  /**
+   * How to find the booted deployment. Omitted: nothing is booted (a temp sysroot, an image
+   * being built). `{ cmdline }` uses the `ostree=` argument (tests pass the entry's options,
+   * the CLI passes /proc/cmdline); `{ rootDir: '/' }` compares device/inode like ostree.
+   */
+  booted?: BootedSpec;
+  /** Where `/run` is (staged deployment, unlocked state). Default `<root>/run`. */
+  runDir?: string;
+  /** Called at every named failpoint of deploy, swap, finalize and cleanup (crash tests). */
+  failpoint?: FailpointHook;
+}
+
+/**
+ * An ostree physical sysroot (ostree's `OstreeSysroot`) opened over a root directory: `/` on a
+ * machine, any directory in tests. `open` loads the state; mutating operations reload it.
+ */
+export class Sysroot {
+  readonly root: string;
+  readonly runDir: string;
+  readonly options: SysrootOptions;
+  #state: LoadedState;
+  #repo: Repo | undefined;
+
+  private constructor(root: string, options: SysrootOptions, state: LoadedState) {
+    this.root = root;
+    this.options = options;
+    this.runDir = options.runDir ?? join(root, 'run');
+    this.#state = state;
+  }
+
+  /** Opens and loads the sysroot at `root` (an absolute path). */
+  static async open(root: string, options: SysrootOptions = {}): Promise<Sysroot> {
+    if (!isAbsolute(root)) throw new InvalidArgumentError(`sysroot path must be absolute: ${JSON.stringify(root)}`);
+    const abs = resolve(root);
+    const runDir = options.runDir ?? join(abs, 'run');
+    const state = await loadSysrootState(abs, runDir, options.booted);
+    return new Sysroot(abs, options, state);
+  }
+
+  /** Re-reads everything from disk (after another process changed it). */
+  async reload(): Promise<void> {
+    this.#state = await loadSysrootState(this.root, this.runDir, this.options.booted);
+  }
+
+  /** The current boot version (`boot/loader` → `loader.<bv>`). */
+  get bootVersion(): 0 | 1 {
+    return this.#state.bootVersion;
+  }
+
+  /** The current sub-boot version (`ostree/boot.<bv>` → `boot.<bv>.<sub>`). */
+  get subbootVersion(): 0 | 1 {
+    return this.#state.subbootVersion;
+  }
+
+  /** Deployments in boot order: the staged one first, then the default, … */
+  get deployments(): readonly Deployment[] {
+    return this.#state.deployments;
+  }
+
+  get booted(): Deployment | undefined {
+    return this.#state.booted;
+  }
+
+  get staged(): Deployment | undefined {
+    return this.#state.staged;
+  }
+
+  /** The sysroot repository `ostree/repo` (opened once). */
+  async repo(): Promise<Repo> {
+    this.#repo ??= await Repo.open(join(this.root, 'ostree/repo'));
+    return this.#repo;
+  }
+
+  /** Absolute path of a deployment's directory. */
+  deploymentDirectory(d: Pick<Deployment, 'path'>): string {
+    return join(this.root, d.path);
+  }
+
+  /** Absolute path of a deployment's origin file. */
+  originPath(d: Pick<Deployment, 'path'>): string {
+    return `${join(this.root, d.path)}.origin`;
+  }
+
+  /** The stateroot a command acts on: the given one, else the booted deployment's; InvalidArgument if neither. */
+  resolveStateroot(stateroot?: string): string {
+    if (stateroot !== undefined) {
+      if (!isValidStateroot(stateroot)) throw new InvalidArgumentError(`invalid stateroot name ${JSON.stringify(stateroot)}`);
+      return stateroot;
+    }
+    if (this.booted) return this.booted.stateroot;
+    throw new InvalidArgumentError('Not currently booted into an OSTree system and no --os= argument given');
+  }
+
+  /**
+   * ostree_sysroot_query_deployments_for: the pending deployment (first of the stateroot before
+   * the booted one) and the rollback (first after the booted one).
+   */
+  queryDeploymentsFor(stateroot?: string): { pending: Deployment | undefined; rollback: Deployment | undefined } {
+    const os = this.resolveStateroot(stateroot);
+    let foundBooted = false;
+    let pending: Deployment | undefined;
+    let rollback: Deployment | undefined;
+    for (const d of this.deployments) {
+      if (d.stateroot !== os) continue;
+      if (this.booted && sameDeployment(d, this.booted)) {
+        foundBooted = true;
+        continue;
+      }
+      if (!foundBooted && !pending) pending = d;
+      else if (foundBooted && !rollback) rollback = d;
+    }
+    return { pending, rollback };
+  }
+
+  /** ostree_sysroot_get_merge_deployment: the booted one if in this stateroot, else the first of the stateroot. */
+  mergeDeployment(stateroot?: string): Deployment | undefined {
+    const os = this.resolveStateroot(stateroot);
+    if (this.booted && this.booted.stateroot === os) return this.booted;
+    return this.queryDeploymentsFor(os).pending;
+  }
+
+  /** Finds a deployment by index (as `ostree admin` verbs take it); NotFound when out of range. */
+  deploymentAt(index: number): Deployment {
+    const d = Number.isInteger(index) && index >= 0 ? this.deployments[index] : undefined;
+    if (!d) throw new NotFoundError(`Out of range deployment index ${index}, expected < ${this.deployments.length}`, { data: { index } });
+    return d;
+  }
+
+  /** The stateroots under `ostree/deploy/`. */
+  async listStateroots(): Promise<string[]> {
+    try {
+      return (await readdir(join(this.root, 'ostree/deploy'), { withFileTypes: true }))
+        .filter((e) => e.isDirectory() && isValidStateroot(e.name))
+        .map((e) => e.name)
+        .sort();
+    } catch (error) {
+      throw fromSystemError(error, 'listing ostree/deploy');
+    }
+  }
+
+  /** The kernel command line a machine booted into `d` would have (its entry's options): for tests' `booted`. */
+  static cmdlineOf(d: Deployment): string {
+    return d.kernelArgs;
+  }
+}
