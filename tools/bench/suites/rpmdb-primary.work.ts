@@ -87,10 +87,10 @@ export async function generatePrimaryRepo(dir: string, count: number): Promise<{
   const gzPath = join(dir, 'primary.xml.gz');
   const gzOut = gz.pipe(createWriteStream(gzPath));
   const write = async (text: string): Promise<void> => {
-    const ok1 = out.write(text);
-    const ok2 = gz.write(text);
-    if (!ok1) await new Promise<void>((r) => out.once('drain', () => r()));
-    if (!ok2) await new Promise<void>((r) => gz.once('drain', () => r()));
+    // Listen for both drains before awaiting either: one may fire while we wait for the other.
+    const drained = (stream: NodeJS.WritableStream, ok: boolean): Promise<void> =>
+      ok ? Promise.resolve() : new Promise<void>((r) => stream.once('drain', () => r()));
+    await Promise.all([drained(out, out.write(text)), drained(gz, gz.write(text))]);
   };
   await write(
     `<?xml version="1.0" encoding="UTF-8"?>\n<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="${count}">\n`,
