@@ -1,13 +1,19 @@
 import { Command } from 'commander';
+import { initStateroot } from '@tsostree/sysroot';
 import type { CliContext } from '../../../context.js';
-import { notImplemented } from '../../../not-implemented.js';
+import { assertSysrootDirectory, sysrootPath } from '../../sysroot-option.js';
 
 /** `tsostree ostree admin os-init` */
-export function adminOsInitCommand(_ctx: CliContext): Command {
+export function adminOsInitCommand(ctx: CliContext): Command {
   return new Command('os-init')
     .summary('Create a stateroot (alias of stateroot-init)')
     .description('Create a stateroot (alias of stateroot-init).')
     .argument('<stateroot>')
     .option('--sysroot <path>', 'sysroot (default /)')
-    .action(notImplemented('ostree admin os-init'));
+    .action(async (stateroot: string, opts: { sysroot?: string }) => {
+      const root = sysrootPath(ctx, opts.sysroot);
+      await assertSysrootDirectory(root, false);
+      await initStateroot(root, stateroot);
+      ctx.stdout(`ostree/deploy/${stateroot} initialized as OSTree root\n`);
+    });
 }

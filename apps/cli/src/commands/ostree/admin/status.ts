@@ -1,13 +1,17 @@
 import { Command } from 'commander';
 import type { CliContext } from '../../../context.js';
-import { notImplemented } from '../../../not-implemented.js';
+import { deploymentViews, openSysroot } from '../../sysroot-option.js';
+import { formatAdminStatus } from './admin-status-format.js';
 
 /** `tsostree ostree admin status` */
-export function adminStatusCommand(_ctx: CliContext): Command {
+export function adminStatusCommand(ctx: CliContext): Command {
   return new Command('status')
     .summary('List deployments')
     .description('List deployments.')
     .option('--sysroot <path>', 'sysroot (default /)')
     .option('-v, --verbose', 'more detail')
-    .action(notImplemented('ostree admin status'));
+    .action(async (opts: { sysroot?: string }) => {
+      const sysroot = await openSysroot(ctx, opts.sysroot);
+      ctx.stdout(formatAdminStatus(await deploymentViews(sysroot)));
+    });
 }
