@@ -180,3 +180,50 @@ export { formatGVariantText, formatDouble } from './format/gvariant/text.js';
 export { parseGVariantText } from './format/gvariant/text-parse.js';
 export { COMMIT_SIZES_KEY, parseCommitSizes, commitSizesVariant } from './format/commit-sizes.js';
 export type { CommitSizeEntry } from './format/commit-sizes.js';
+
+// Signatures (ed25519 as `ostree sign`, OpenPGP as `ostree gpg-sign`; commit and summary)
+export {
+  ED25519_SIGN_TYPE,
+  ED25519_METADATA_KEY,
+  ED25519_METADATA_FORMAT,
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SECRET_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  Ed25519PublicKey,
+  Ed25519SecretKey,
+  generateEd25519Key,
+  verifyEd25519,
+  decodeBase64Lenient,
+} from './sign/ed25519.js';
+export type { Ed25519Check } from './sign/ed25519.js';
+export { ed25519KeyBaseDirs, readEd25519PublicKeyFile, readEd25519SecretKeyFile, loadEd25519KeyDirs } from './sign/ed25519-keys.js';
+export type { Ed25519KeySet } from './sign/ed25519-keys.js';
+export {
+  GPG_METADATA_KEY,
+  GPG_METADATA_FORMAT,
+  readGpgPublicKeys,
+  readGpgSecretKeys,
+  gpgKeyMatches,
+  findGpgSecretKey,
+  gpgSignData,
+  verifyGpgSignatures,
+  gpgSignatureKeyIds,
+} from './sign/gpg.js';
+export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck } from './sign/gpg.js';
+export { loadRemoteGpgKeys } from './sign/gpg-keyrings.js';
+export type { RemoteGpgKeyOptions } from './sign/gpg-keyrings.js';
+export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures } from './sign/signature-metadata.js';
+export {
+  readDetachedMetadata,
+  ed25519SignCommit,
+  ed25519VerifyCommit,
+  loadEd25519VerifyKeys,
+  gpgSignCommit,
+  gpgDeleteCommitSignatures,
+  gpgVerifyCommit,
+} from './sign/commit-sign.js';
+export type { Ed25519VerifyKeys } from './sign/commit-sign.js';
+export { readSummarySignatures, removeSummarySignatures, signSummary } from './sign/summary-sign.js';
+export type { SummarySignOptions } from './sign/summary-sign.js';
+export { SIGN_TYPES, remoteSignaturePolicy, verifyCommitSignatures, verifySummarySignatures } from './sign/remote-verify.js';
+export type { SignatureCheck, SignatureVerifyResult, SignaturePolicy, RemoteVerifyOptions } from './sign/remote-verify.js';

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { NotFoundError, fromSystemError } from '@tsostree/errors';
 import { parseCommit } from './format/commit.js';
 import { Variant } from './format/gvariant/value.js';
@@ -42,6 +42,8 @@ export async function updateSummary(repo: Repo, options: SummaryUpdateOptions = 
   const summary: Summary = { refs, metadata };
   const tmp = repo.resolve(`.summary.tmp-${process.pid}`);
   try {
+    // Like ostree: the old summary.sig no longer matches, drop it before the new summary appears.
+    await rm(repo.resolve('summary.sig'), { force: true });
     await writeFile(tmp, serializeSummary(summary), { mode: 0o644 });
     await rename(tmp, repo.resolve('summary'));
   } catch (error) {

@@ -1,0 +1,111 @@
+/**
+ * Which OpenPGP keys a remote trusts, found the way ostree finds them:
+ * 1. the remote's keyring in the repository, `<repo>/<remote>.trustedkeys.gpg` (what
+ *    `ostree remote gpg-import` / `remote add --gpg-import` write);
+ * 2. every path in the remote's `gpgkeypath` option (`;` or `,` separated; a file — binary or
+ *    armored — or a directory of such files);
+ * 3. only when neither exists: the global keyring directory (ostree: `/usr/share/ostree/trusted.gpg.d`,
+ *    overridden by `OSTREE_GPG_HOME`), here `<keysRoot>/usr/share/ostree/trusted.gpg.d` or `gpgHome`,
+ *    files ending in `.gpg`.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromSystemError } from '@tsostree/errors';
+import type { Repo } from '../repo.js';
+import type { Remote } from '../repo-remotes.js';
+import { readGpgPublicKeys, type GpgPublicKey } from './gpg.js';
+
+const MAX_KEYRING = 64 * 1024 * 1024;
+
+async function readIfFile(path: string): Promise<Uint8Array | undefined> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw fromSystemError(error, `reading keyring ${path}`);
+  }
+  if (!st.isFile() || st.size > MAX_KEYRING) return undefined;
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw fromSystemError(error, `reading keyring ${path}`);
+  }
+}
+
+async function keysFromPath(path: string, filter: (name: string) => boolean): Promise<{ keys: GpgPublicKey[]; sources: string[] }> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (error) {
+    throw fromSystemError(error, `reading GPG keys from ${path}`);
+  }
+  const files: string[] = [];
+  if (st.isDirectory()) {
+    for (const name of (await readdir(path)).sort()) if (!name.startsWith('.') && filter(name)) files.push(join(path, name));
+  } else {
+    files.push(path);
+  }
+  const keys: GpgPublicKey[] = [];
+  const sources: string[] = [];
+  for (const f of files) {
+    const bytes = await readIfFile(f);
+    if (bytes === undefined) continue;
+    keys.push(...(await readGpgPublicKeys(bytes, f)));
+    sources.push(f);
+  }
+  return { keys, sources };
+}
+
+export interface RemoteGpgKeyOptions {
+  /** System root for the global keyring directory `<keysRoot>/usr/share/ostree/trusted.gpg.d`. */
+  keysRoot?: string;
+  /** A directory used instead of the global keyring directory (like `OSTREE_GPG_HOME`). */
+  gpgHome?: string;
+}
+
+/**
+ * The keys `remote` trusts (see the module comment), with the files they came from. A keyring that
+ * is not OpenPGP data is a CorruptError naming the file.
+ */
+export async function loadRemoteGpgKeys(
+  repo: Repo,
+  remote: Remote | undefined,
+  options: RemoteGpgKeyOptions = {},
+): Promise<{ keys: GpgPublicKey[]; sources: string[] }> {
+  const keys: GpgPublicKey[] = [];
+  const sources: string[] = [];
+  let useGlobal = true;
+  if (remote) {
+    const own = repo.resolve(`${remote.name}.trustedkeys.gpg`);
+    const bytes = await readIfFile(own);
+    if (bytes !== undefined) {
+      keys.push(...(await readGpgPublicKeys(bytes, own)));
+      sources.push(own);
+      useGlobal = false;
+    }
+    const paths = (remote.options.gpgkeypath ?? '')
+      .split(/[;,]/)
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+    for (const p of paths) {
+      const got = await keysFromPath(p, () => true);
+      keys.push(...got.keys);
+      sources.push(...got.sources);
+      useGlobal = false;
+    }
+  }
+  if (useGlobal) {
+    const dir = options.gpgHome ?? (options.keysRoot !== undefined ? join(options.keysRoot, 'usr/share/ostree/trusted.gpg.d') : undefined);
+    if (dir !== undefined) {
+      try {
+        const got = await keysFromPath(dir, (n) => n.endsWith('.gpg'));
+        keys.push(...got.keys);
+        sources.push(...got.sources);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'NotFound') throw error;
+      }
+    }
+  }
+  return { keys, sources };
+}

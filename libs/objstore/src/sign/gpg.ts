@@ -1,0 +1,209 @@
+/**
+ * OpenPGP signatures as ostree makes them with GPGME: each element of the `aay` under
+ * `ostree.gpgsigs` (in a commit's detached metadata, or in `summary.sig`) is one binary detached
+ * signature (signature type 0x00, binary document) over the signed bytes — the commit object's
+ * bytes or the summary file's bytes. Keyrings are binary (`gpg --export`) or ASCII-armored.
+ *
+ * Crypto is the `openpgp` package (OpenPGP.js), the same pinned version `@tsostree/rpmdb` uses.
+ */
+import * as openpgp from 'openpgp';
+import { CorruptError, InvalidArgumentError, NotFoundError } from '@tsostree/errors';
+
+/** Detached-metadata / summary.sig key of OpenPGP signatures. */
+export const GPG_METADATA_KEY = 'ostree.gpgsigs';
+export const GPG_METADATA_FORMAT = 'aay';
+
+export type GpgPublicKey = openpgp.Key;
+export type GpgSecretKey = openpgp.PrivateKey;
+
+const ARMOR_BEGIN = '-----BEGIN PGP ';
+
+function isArmored(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 4096))).toString('latin1');
+  return head.includes(ARMOR_BEGIN);
+}
+
+/** Splits text holding several armored blocks (e.g. concatenated `.asc` files) into blocks. */
+function armoredBlocks(text: string, kind: string): string[] {
+  const re = new RegExp(`-----BEGIN PGP ${kind}-----[\\s\\S]*?-----END PGP ${kind}-----`, 'g');
+  return text.match(re) ?? [];
+}
+
+/**
+ * Public keys from a keyring file's bytes: binary (`gpg --export`, `pubring.gpg`,
+ * `<remote>.trustedkeys.gpg`) or armored (one or more `PUBLIC KEY BLOCK`s). CorruptError if the
+ * bytes are not an OpenPGP keyring; an empty file is an empty keyring.
+ */
+export async function readGpgPublicKeys(bytes: Uint8Array, what = 'keyring'): Promise<GpgPublicKey[]> {
+  if (bytes.length === 0) return [];
+  try {
+    if (isArmored(bytes)) {
+      const text = Buffer.from(bytes).toString('utf8');
+      const keys: GpgPublicKey[] = [];
+      const blocks = [...armoredBlocks(text, 'PUBLIC KEY BLOCK'), ...armoredBlocks(text, 'PRIVATE KEY BLOCK')];
+      for (const block of blocks) keys.push(...(await openpgp.readKeys({ armoredKeys: block })).map((k) => k.toPublic()));
+      if (keys.length === 0) throw new Error('no key blocks');
+      return keys;
+    }
+    return (await openpgp.readKeys({ binaryKeys: bytes })).map((k) => k.toPublic());
+  } catch (error) {
+    throw new CorruptError(`${what} is not a valid OpenPGP keyring: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Secret keys from bytes: binary (`gpg --export-secret-keys`, a legacy `secring.gpg`) or armored.
+ * Keys protected by a passphrase are decrypted with `passphrase` (InvalidArgument without it).
+ */
+export async function readGpgSecretKeys(bytes: Uint8Array, options: { passphrase?: string; what?: string } = {}): Promise<GpgSecretKey[]> {
+  const what = options.what ?? 'secret keyring';
+  let keys: GpgSecretKey[];
+  try {
+    if (isArmored(bytes)) {
+      keys = [];
+      for (const block of armoredBlocks(Buffer.from(bytes).toString('utf8'), 'PRIVATE KEY BLOCK')) {
+        keys.push(...(await openpgp.readPrivateKeys({ armoredKeys: block })));
+      }
+    } else {
+      keys = await openpgp.readPrivateKeys({ binaryKeys: bytes });
+    }
+  } catch (error) {
+    throw new CorruptError(`${what} holds no valid OpenPGP secret key: ${(error as Error).message}`, { cause: error });
+  }
+  const out: GpgSecretKey[] = [];
+  for (const key of keys) {
+    if (key.isDecrypted()) {
+      out.push(key);
+      continue;
+    }
+    if (options.passphrase === undefined) {
+      throw new InvalidArgumentError(`secret key ${key.getKeyID().toHex().toUpperCase()} is protected by a passphrase`);
+    }
+    try {
+      out.push(await openpgp.decryptKey({ privateKey: key, passphrase: options.passphrase }));
+    } catch (error) {
+      throw new InvalidArgumentError(`cannot unlock secret key ${key.getKeyID().toHex().toUpperCase()}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return out;
+}
+
+const normalizeKeyId = (id: string): string => id.replace(/^0x/i, '').replace(/\s+/g, '').toUpperCase();
+
+/** True if `key` (or one of its subkeys) is named by `keyId`: fingerprint, long or short key ID, hex, optional `0x`. */
+export function gpgKeyMatches(key: GpgPublicKey, keyId: string): boolean {
+  const want = normalizeKeyId(keyId);
+  if (!/^[0-9A-F]{8,40}$/.test(want)) return false;
+  for (const k of [key, ...key.getSubkeys()]) {
+    const fpr = k.getFingerprint().toUpperCase();
+    if (fpr === want || fpr.endsWith(want)) return true;
+  }
+  return false;
+}
+
+/** The secret key named by `keyId` (NotFound if none). */
+export function findGpgSecretKey(keys: readonly GpgSecretKey[], keyId: string): GpgSecretKey {
+  const key = keys.find((k) => gpgKeyMatches(k, keyId));
+  if (!key) throw new NotFoundError(`No GPG secret key found for "${keyId}"`, { data: { keyId } });
+  return key;
+}
+
+/** A binary detached OpenPGP signature of `data` (what goes into `ostree.gpgsigs`). */
+export async function gpgSignData(data: Uint8Array, key: GpgSecretKey, options: { date?: Date } = {}): Promise<Uint8Array> {
+  const message = await openpgp.createMessage({ binary: data });
+  return openpgp.sign({ message, signingKeys: key, detached: true, format: 'binary', ...(options.date ? { date: options.date } : {}) });
+}
+
+/** The outcome for one signature packet. */
+export interface GpgSignatureCheck {
+  type: 'gpg';
+  valid: boolean;
+  /** Issuer key ID (16 uppercase hex), when the signature names one. */
+  keyId?: string;
+  /** Fingerprint (40 uppercase hex) of the primary key that made it, when that key is in the keyring. */
+  fingerprint?: string;
+  /** Signature creation time. */
+  created?: Date;
+  /** Why it is invalid, or "Good signature from …". */
+  message: string;
+}
+
+function describeFailure(error: unknown, known: boolean): string {
+  const m = error instanceof Error ? error.message : String(error);
+  if (!known || /Could not find signing key/i.test(m)) return 'public key not found';
+  if (/revoked/i.test(m)) return `key revoked (${m})`;
+  if (/expired/i.test(m)) return `expired (${m})`;
+  if (/digest did not match|Signed digest|signature verification failed/i.test(m)) return 'BAD signature';
+  return m;
+}
+
+/**
+ * Verifies each element of an `ostree.gpgsigs` array over `data` against `keys`. Never throws for
+ * bad input: a truncated or garbage element becomes an invalid check.
+ */
+export async function verifyGpgSignatures(
+  data: Uint8Array,
+  signatures: readonly Uint8Array[],
+  keys: readonly GpgPublicKey[],
+  options: { date?: Date } = {},
+): Promise<GpgSignatureCheck[]> {
+  const checks: GpgSignatureCheck[] = [];
+  for (const [i, sigBytes] of signatures.entries()) {
+    let signature: openpgp.Signature;
+    try {
+      signature = await openpgp.readSignature({ binarySignature: sigBytes });
+    } catch (error) {
+      checks.push({ type: 'gpg', valid: false, message: `signature ${i} is malformed: ${(error as Error).message}` });
+      continue;
+    }
+    let results: Awaited<ReturnType<typeof openpgp.verify>>['signatures'];
+    try {
+      const message = await openpgp.createMessage({ binary: data });
+      const out = await openpgp.verify({ message, signature, verificationKeys: [...keys], format: 'binary', ...(options.date ? { date: options.date } : {}) });
+      results = out.signatures;
+    } catch (error) {
+      checks.push({ type: 'gpg', valid: false, message: `signature ${i} cannot be checked: ${(error as Error).message}` });
+      continue;
+    }
+    if (results.length === 0) checks.push({ type: 'gpg', valid: false, message: `signature ${i} holds no signature packet` });
+    for (const r of results) {
+      const keyId = r.keyID.toHex().toUpperCase();
+      const signer = keys.find((k) => k.getKeys(r.keyID).length > 0);
+      let created: Date | undefined;
+      try {
+        const packet = (await r.signature).packets[0];
+        created = packet?.created ?? undefined;
+      } catch {
+        created = undefined;
+      }
+      const base = { type: 'gpg' as const, keyId, ...(signer ? { fingerprint: signer.getFingerprint().toUpperCase() } : {}), ...(created ? { created } : {}) };
+      try {
+        await r.verified;
+        const uid = signer ? await primaryUserId(signer) : undefined;
+        checks.push({ ...base, valid: true, message: `Good signature from "${uid ?? keyId}"` });
+      } catch (error) {
+        checks.push({ ...base, valid: false, message: describeFailure(error, signer !== undefined) });
+      }
+    }
+  }
+  return checks;
+}
+
+async function primaryUserId(key: GpgPublicKey): Promise<string | undefined> {
+  try {
+    const user = await key.getPrimaryUser();
+    return user.user.userID?.userID;
+  } catch {
+    return key.getUserIDs()[0];
+  }
+}
+
+/** Issuer key IDs (16 uppercase hex) of a binary signature, or [] if it is unreadable. */
+export async function gpgSignatureKeyIds(sigBytes: Uint8Array): Promise<string[]> {
+  try {
+    const signature = await openpgp.readSignature({ binarySignature: sigBytes });
+    return signature.getSigningKeyIDs().map((k) => k.toHex().toUpperCase());
+  } catch {
+    return [];
+  }
+}
