@@ -16,6 +16,8 @@ DEBIAN_PACKAGES=(
   grub-common
   python3-gi gir1.2-glib-2.0
   nginx bubblewrap gnupg
+  # objstore signatures: OpenSSL is the independent ed25519 implementation (Debian's ostree has no libsodium).
+  openssl
   time
   # rpmdb tests read createrepo_c's and rpm's sqlite files with the real sqlite3 tool.
   sqlite3
