@@ -16,3 +16,20 @@ export { mergeTreefileFragment, finalizeTreefile, evaluateCondition, addFilesPat
 export { TREEFILE_KEYS, LEGACY_KEYS, INCLUDE_MAX_DEPTH } from './format/treefile-schema.js';
 export { loadTreefile, hostBasearch } from './treefile-load.js';
 export type { LoadTreefileOptions, LoadedTreefile, TreefileExternals } from './treefile-load.js';
+// composepost: scriptlets, bubblewrap, passwd/group handling
+export { runScriptlets, checkScriptlets } from './scriptlets-run.js';
+export type { ScriptletPhase, ScriptletPackage, ScriptletProgress, RunScriptletsOptions, RunScriptletsResult } from './scriptlets-run.js';
+export { runInRoot, bwrapArgv } from './bwrap-run.js';
+export type { BwrapRunOptions, BwrapRunResult } from './bwrap-run.js';
+export {
+  parsePasswd,
+  parseGroup,
+  formatPasswd,
+  formatGroup,
+  splitPasswd,
+  splitGroup,
+  nsswitchAddAltfiles,
+  passwdIds,
+  checkPasswdEntries,
+} from './format/passwd.js';
+export type { PasswdEntry, GroupEntry, PasswdIds, PasswdCheckResult } from './format/passwd.js';
