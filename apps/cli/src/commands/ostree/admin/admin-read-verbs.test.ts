@@ -1,5 +1,5 @@
 // init-fs, os-init/stateroot-init and status against real `ostree admin` on the same sysroots.
-import { cp, mkdir, readdir, lstat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, lstat, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../test/run-cli.js';
@@ -116,5 +116,31 @@ describe('ostree admin status', () => {
     expect(bad.stderr).toMatch(/^error: TSOSTREE_BOOTED=/);
     const unknown = await runCli(['ostree', 'admin', 'status', `--sysroot=${root}`], { TSOSTREE_BOOTED: `${'0'.repeat(64)}.0` });
     expect(unknown.status).toBe(3);
+  });
+});
+
+describe('ostree admin config-diff', () => {
+  it('lists /etc changes like ostree', async () => {
+    const root = join(work, 'config-diff');
+    await realSysroot(root, 'os');
+    await commitSample(work, join(root, 'ostree/repo'), 'os/stable', { version: '1' });
+    await ostree('admin', 'deploy', `--sysroot=${root}`, '--os=os', 'os/stable');
+    const etc = join(root, (await ostree('admin', 'status', `--sysroot=${root}`)).split('\n')[0]!.trim().replace(/^os /, 'ostree/deploy/os/deploy/'), 'etc');
+    await writeFile(join(etc, 'demo.conf'), 'log_level=debug\n');
+    await rm(join(etc, 'hostname'));
+    await writeFile(join(etc, 'local.conf'), 'mine\n');
+    await mkdir(join(etc, 'local.d'));
+    await writeFile(join(etc, 'local.d/a.conf'), 'a\n');
+    await rm(join(etc, 'os-release'));
+    await symlink('/elsewhere', join(etc, 'os-release'));
+    const real = await ostree('admin', 'config-diff', `--sysroot=${root}`, '--os=os');
+    expect(real.split('\n').filter(Boolean).sort()).toEqual(['A    local.conf', 'A    local.d', 'A    local.d/a.conf', 'D    hostname', 'M    demo.conf', 'M    os-release']);
+    expect(await runCli(['ostree', 'admin', 'config-diff', `--sysroot=${root}`, '--os=os'])).toEqual({ status: 0, stdout: real, stderr: '' });
+    const unbooted = await runCli(['ostree', 'admin', 'config-diff', `--sysroot=${root}`]);
+    expect(unbooted).toEqual({ status: 2, stdout: '', stderr: 'error: Not currently booted into an OSTree system and no --os= argument given\n' });
+    const other = await runCli(['ostree', 'admin', 'config-diff', `--sysroot=${root}`, '--os=nosuch']);
+    expect(other).toEqual({ status: 3, stdout: '', stderr: "error: No deployment for OS 'nosuch'\n" });
+    const hostile = await runCli(['ostree', 'admin', 'config-diff', `--sysroot=${root}`, '--os=../..']);
+    expect(hostile.status).toBe(2);
   });
 });
