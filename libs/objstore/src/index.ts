@@ -227,3 +227,17 @@ export { readSummarySignatures, removeSummarySignatures, signSummary } from './s
 export type { SummarySignOptions } from './sign/summary-sign.js';
 export { SIGN_TYPES, remoteSignaturePolicy, verifyCommitSignatures, verifySummarySignatures } from './sign/remote-verify.js';
 export type { SignatureCheck, SignatureVerifyResult, SignaturePolicy, RemoteVerifyOptions } from './sign/remote-verify.js';
+
+// Pull (HTTP and local)
+export { Fetcher, createFetcher, joinUrl } from './pull/fetcher.js';
+export type { FetcherOptions, FetchOptions, BodyFetchOptions, FetchedBody, FetcherStats } from './pull/fetcher.js';
+export { pullRemote, pullLocal } from './pull/repo-pull.js';
+export type { PullOptions, PullLocalOptions, PullCommonOptions, PullResult, PulledRef } from './pull/repo-pull.js';
+export { PullEngine } from './pull/pull-engine.js';
+export type { PullEngineOptions, PullProgress } from './pull/pull-engine.js';
+export { HttpPullSource, LocalPullSource } from './pull/pull-source.js';
+export type { PullSource, PullMetadataType, FetchedContent } from './pull/pull-source.js';
+export { defaultRemoteVerifier, remoteRequiresVerification } from './pull/pull-verify.js';
+export type { PullVerifier } from './pull/pull-verify.js';
+export { verifyMetadataBytes, verifyFilezBytes, verifyFilezFile, storeVerifiedFilez, storeVerifiedContent, CONTENT_MEMORY_LIMIT } from './pull/pull-store.js';
+export type { VerifiedContent } from './pull/pull-store.js';

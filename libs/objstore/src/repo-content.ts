@@ -68,7 +68,7 @@ async function closeQuietly(fh: FileHandle | undefined): Promise<void> {
  * Applies the mode-specific metadata to a freshly written temp object (bare: owner, mode,
  * xattrs; bare-user: mode plus `user.ostreemeta`; bare-user-only: mode), then publishes it.
  */
-async function finishBareObject(repo: Repo, tmp: string, meta: ContentMeta, checksum: string, isLink: boolean, txn?: WriteTxn): Promise<void> {
+export async function finishBareObject(repo: Repo, tmp: string, meta: ContentMeta, checksum: string, isLink: boolean, txn?: WriteTxn): Promise<void> {
   try {
     if (repo.mode === 'bare') {
       await lchown(tmp, meta.uid, meta.gid);

@@ -1,0 +1,352 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
+import { parseCommit } from '../format/commit.js';
+import { parseDirTree } from '../format/dirtree.js';
+import { isPartial } from '../repo-fsck.js';
+import { WriteTxn, hasObject, readMetadataObject, writeCommitMeta, writeMetadataObject } from '../repo-objects.js';
+import type { Repo } from '../repo.js';
+import type { PullMetadataType, PullSource } from './pull-source.js';
+import type { PullVerifier } from './pull-verify.js';
+
+/**
+ * The object walk of pull (ostree-repo-pull.c's scan/fetch loop): commits, then their trees,
+ * fetching whatever is missing with many requests in flight, metadata ahead of content. Objects are
+ * staged in write transactions that are flushed (fsync + rename into `objects/`) every few
+ * thousand objects and at the end — also when the pull fails, so verified objects are kept and a
+ * later pull does not fetch them again. A commit being fetched is marked
+ * `state/<checksum>.commitpartial` before anything of it is stored; the mark goes only after all
+ * of its objects are flushed. Refs are the caller's business, after {@link PullEngine.run}.
+ */
+
+export interface PullProgress {
+  /** Commits scanned so far. */
+  commits: number;
+  /** Metadata objects fetched (commit, dirtree, dirmeta). */
+  metadataFetched: number;
+  /** Content objects fetched. */
+  contentFetched: number;
+  /** Objects found missing and queued (fetched or not yet). */
+  requested: number;
+  /** Bytes received so far (all attempts). */
+  bytesTransferred: number;
+}
+
+export interface PullEngineOptions {
+  /** Parents to follow: 0 = the commit only (default), -1 = all. */
+  depth?: number;
+  /** Fetch commit objects (and detached metadata) only; the commits stay partial. */
+  commitMetadataOnly?: boolean;
+  /** Fetch only these directories (absolute paths in the tree), plus the dirtrees leading to them. */
+  subpaths?: string[];
+  /** Fetch jobs in flight (default 16). */
+  concurrency?: number;
+  /** Objects per write transaction before it is flushed (default 4096). */
+  flushEvery?: number;
+  verifier?: PullVerifier;
+  signal?: AbortSignal;
+  onProgress?: (event: PullProgress) => void;
+  /** Bytes received so far, for progress events. */
+  bytesTransferred?: () => number;
+}
+
+const HIGH = 0;
+const LOW = 1;
+
+/** A counting semaphore with two priority levels. */
+class PriorityLimiter {
+  private active = 0;
+  private readonly queues: (() => void)[][] = [[], []];
+  constructor(private readonly max: number) {}
+  async run<T>(priority: number, fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.queues[priority]!.push(r));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.queues[HIGH]!.shift() ?? this.queues[LOW]!.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/** Tracks spawned tasks (which may spawn more); keeps the first error and aborts the rest. */
+class TaskGroup {
+  private pending = 0;
+  private error: { value: unknown } | undefined;
+  private idle: (() => void) | undefined;
+  readonly controller = new AbortController();
+
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
+  spawn(fn: () => Promise<void>): void {
+    if (this.error) return;
+    this.pending++;
+    fn()
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        if (--this.pending === 0) this.idle?.();
+      });
+  }
+
+  fail(e: unknown): void {
+    if (this.error) return;
+    this.error = { value: e };
+    this.controller.abort(e);
+  }
+
+  async wait(): Promise<void> {
+    if (this.pending > 0) await new Promise<void>((r) => (this.idle = r));
+    if (this.error) throw this.error.value;
+  }
+}
+
+interface TxnSlot {
+  txn: WriteTxn;
+  inflight: number;
+  count: number;
+  sealed: boolean;
+  idle?: () => void;
+}
+
+export class PullEngine {
+  private slot: TxnSlot;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly seen = new Set<string>();
+  private readonly limiter: PriorityLimiter;
+  private readonly group = new TaskGroup();
+  /** Commits whose whole tree was walked in this run (their partial mark goes at the end). */
+  private readonly completed = new Set<string>();
+  /** Commits marked partial by this run (or found partial). */
+  private readonly partial = new Set<string>();
+  private readonly depth: number;
+  private readonly flushEvery: number;
+  private readonly subpaths: string[] | undefined;
+  private lastProgress = 0;
+  readonly progress: PullProgress = { commits: 0, metadataFetched: 0, contentFetched: 0, requested: 0, bytesTransferred: 0 };
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly source: PullSource,
+    private readonly options: PullEngineOptions = {},
+  ) {
+    this.depth = options.depth ?? 0;
+    this.flushEvery = options.flushEvery ?? 4096;
+    this.limiter = new PriorityLimiter(Math.max(1, (options.concurrency ?? 16) * 2));
+    this.subpaths = options.subpaths?.map(normalizeSubpath);
+    this.slot = this.newSlot();
+    options.signal?.addEventListener('abort', () => this.group.fail(options.signal!.reason), { once: true });
+  }
+
+  /** Aborted when the walk fails (pass it to fetchers so requests in flight stop). */
+  get signal(): AbortSignal {
+    return this.group.controller.signal;
+  }
+
+  /** Commits left partial (subpath or metadata-only pulls, or a failed run). */
+  get partialCommits(): string[] {
+    return [...this.partial].filter((c) => !this.completed.has(c));
+  }
+
+  /**
+   * Fetches everything the commits need. On success every object is in `objects/` and the
+   * commits' partial marks are gone; on failure the verified objects are still flushed.
+   */
+  async run(commits: readonly string[]): Promise<void> {
+    for (const c of commits) this.group.spawn(() => this.scanCommit(c, this.depth, false));
+    let failure: unknown;
+    try {
+      await this.group.wait();
+    } catch (error) {
+      failure = error;
+    }
+    try {
+      await this.flush();
+    } catch (error) {
+      failure ??= error;
+    }
+    this.emit(true);
+    if (failure !== undefined) {
+      if (this.options.signal?.aborted) throwIfAborted(this.options.signal);
+      throw failure;
+    }
+    for (const c of this.completed) await this.clearPartial(c);
+  }
+
+  private newSlot(): TxnSlot {
+    return { txn: new WriteTxn(this.repo), inflight: 0, count: 0, sealed: false };
+  }
+
+  /** Runs a store under the current transaction; seals and flushes it when it is full. */
+  private async stage(fn: (txn: WriteTxn) => Promise<unknown>): Promise<void> {
+    const slot = this.slot;
+    slot.inflight++;
+    try {
+      await fn(slot.txn);
+      slot.count++;
+    } finally {
+      slot.inflight--;
+      if (slot.sealed && slot.inflight === 0) slot.idle?.();
+    }
+    if (slot === this.slot && slot.count >= this.flushEvery) this.sealAndCommit();
+  }
+
+  private sealAndCommit(): Promise<void> {
+    const old = this.slot;
+    this.slot = this.newSlot();
+    old.sealed = true;
+    const idle = old.inflight === 0 ? Promise.resolve() : new Promise<void>((r) => (old.idle = r));
+    this.flushing = this.flushing.then(async () => {
+      await idle;
+      await old.txn.commit();
+    });
+    // A failed flush fails the pull (the next flush() call rethrows it too).
+    this.flushing.catch((e: unknown) => this.group.fail(e));
+    return this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    await this.sealAndCommit();
+  }
+
+  private emit(force = false): void {
+    if (!this.options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - this.lastProgress < 100) return;
+    this.lastProgress = now;
+    this.progress.bytesTransferred = this.options.bytesTransferred?.() ?? 0;
+    this.options.onProgress({ ...this.progress });
+  }
+
+  private async markPartial(commit: string): Promise<void> {
+    this.partial.add(commit);
+    try {
+      await mkdir(this.repo.resolve('state'), { recursive: true, mode: 0o755 });
+      await writeFile(this.repo.resolve('state', `${commit}.commitpartial`), '', { mode: 0o644 });
+    } catch (error) {
+      throw fromSystemError(error, `marking commit ${commit} partial`);
+    }
+  }
+
+  private async clearPartial(commit: string): Promise<void> {
+    try {
+      await rm(this.repo.resolve('state', `${commit}.commitpartial`), { force: true });
+    } catch (error) {
+      throw fromSystemError(error, `clearing the partial mark of commit ${commit}`);
+    }
+  }
+
+  /** A metadata object from the repository, or fetched, verified and staged. */
+  private async metadata(type: PullMetadataType, checksum: string): Promise<Uint8Array> {
+    if (await hasObject(this.repo, type, checksum)) return readMetadataObject(this.repo, type, checksum);
+    const bytes = await this.limiter.run(HIGH, () => this.source.metadata(type, checksum));
+    await this.stage((txn) => writeMetadataObject(this.repo, type, bytes, { checksum, txn }));
+    this.progress.metadataFetched++;
+    this.emit();
+    return bytes;
+  }
+
+  private async scanCommit(checksum: string, depth: number, isParent: boolean): Promise<void> {
+    const key = `${checksum}.commit`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    throwIfAborted(this.signal);
+    const present = await hasObject(this.repo, 'commit', checksum);
+    const partial = present && (await isPartial(this.repo, checksum));
+    let bytes: Uint8Array;
+    if (present) {
+      bytes = await readMetadataObject(this.repo, 'commit', checksum);
+      if (partial) this.partial.add(checksum);
+    } else {
+      try {
+        bytes = await this.limiter.run(HIGH, () => this.source.metadata('commit', checksum));
+      } catch (error) {
+        // Like ostree, a history shallower than --depth is fine: the parent simply is not there.
+        if (isParent && isTsostreeError(error, NotFoundError.code)) return;
+        throw error;
+      }
+      const detached = await this.limiter.run(HIGH, () => this.source.commitMeta(checksum));
+      await this.options.verifier?.verifyCommit?.(checksum, bytes, detached);
+      await this.markPartial(checksum);
+      if (detached) await writeCommitMeta(this.repo, checksum, detached);
+      await this.stage((txn) => writeMetadataObject(this.repo, 'commit', bytes, { checksum, txn }));
+      this.progress.metadataFetched++;
+    }
+    this.progress.commits++;
+    this.emit();
+    const commit = parseCommit(bytes);
+    if ((!present || partial) && !this.options.commitMetadataOnly) {
+      if (!this.subpaths) this.completed.add(checksum);
+      await this.scanDirTree(commit.rootTree, commit.rootMeta, '/');
+    }
+    if (depth !== 0 && commit.parent) {
+      const parent = commit.parent;
+      this.group.spawn(() => this.scanCommit(parent, depth > 0 ? depth - 1 : -1, true));
+    }
+  }
+
+  private wantDir(path: string): boolean {
+    if (!this.subpaths) return true;
+    // Inside a subpath, or on the way to one.
+    return this.subpaths.some((s) => path === s || path.startsWith(s === '/' ? '/' : `${s}/`) || s.startsWith(`${path}/`));
+  }
+
+  private wantFile(path: string): boolean {
+    if (!this.subpaths) return true;
+    return this.subpaths.some((s) => path === s || path.startsWith(s === '/' ? '/' : `${s}/`));
+  }
+
+  private async scanDirTree(tree: string, meta: string, path: string): Promise<void> {
+    this.ensureMetadata('dirmeta', meta);
+    const key = this.subpaths ? `${tree}.dirtree:${path}` : `${tree}.dirtree`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    throwIfAborted(this.signal);
+    const dt = parseDirTree(await this.metadata('dirtree', tree));
+    const base = path === '/' ? '' : path;
+    for (const f of dt.files) if (this.wantFile(`${base}/${f.name}`)) this.ensureContent(f.checksum);
+    for (const d of dt.dirs) {
+      const child = `${base}/${d.name}`;
+      if (this.wantDir(child)) this.group.spawn(() => this.scanDirTree(d.treeChecksum, d.metaChecksum, child));
+    }
+  }
+
+  private ensureMetadata(type: PullMetadataType, checksum: string): void {
+    const key = `${checksum}.${type}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.group.spawn(async () => {
+      await this.metadata(type, checksum);
+    });
+  }
+
+  private ensureContent(checksum: string): void {
+    const key = `${checksum}.file`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.group.spawn(async () => {
+      if (await hasObject(this.repo, 'file', checksum)) return;
+      this.progress.requested++;
+      await this.limiter.run(LOW, async () => {
+        throwIfAborted(this.signal);
+        const fetched = await this.source.content(checksum);
+        try {
+          await this.stage((txn) => fetched.store(txn));
+        } catch (error) {
+          await fetched.discard();
+          throw error;
+        }
+      });
+      this.progress.contentFetched++;
+      this.emit();
+    });
+  }
+}
+
+function normalizeSubpath(p: string): string {
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (parts.includes('..')) throw new InvalidArgumentError(`invalid subpath ${JSON.stringify(p)}: ".." is not allowed`, { data: { subpath: p } });
+  return `/${parts.join('/')}`;
+}
