@@ -237,7 +237,7 @@ export { PullEngine } from './pull/pull-engine.js';
 export type { PullEngineOptions, PullProgress } from './pull/pull-engine.js';
 export { HttpPullSource, LocalPullSource } from './pull/pull-source.js';
 export type { PullSource, PullMetadataType, FetchedContent } from './pull/pull-source.js';
-export { defaultRemoteVerifier, remoteRequiresVerification } from './pull/pull-verify.js';
+export { defaultRemoteVerifier } from './pull/pull-verify.js';
 export type { PullVerifier } from './pull/pull-verify.js';
 export { verifyMetadataBytes, verifyFilezBytes, verifyFilezFile, storeVerifiedFilez, storeVerifiedContent, CONTENT_MEMORY_LIMIT } from './pull/pull-store.js';
 export type { VerifiedContent } from './pull/pull-store.js';

@@ -1,6 +1,7 @@
-import { UnsupportedError } from '@tsostree/errors';
+import { SignatureInvalidError } from '@tsostree/errors';
 import type { Remote } from '../repo-remotes.js';
 import type { Repo } from '../repo.js';
+import { remoteSignaturePolicy, verifyCommitSignatures, verifySummarySignatures, type RemoteVerifyOptions } from '../sign/remote-verify.js';
 
 /**
  * The signature hook of pull. Each method throws (a SignatureInvalidError) to refuse; pull calls
@@ -14,39 +15,33 @@ export interface PullVerifier {
   verifyCommit?(checksum: string, commit: Uint8Array, detachedMetadata: Uint8Array | undefined): Promise<void>;
 }
 
-/** A GKeyFile boolean option with a default. */
-export function remoteBoolean(options: Record<string, string>, key: string, fallback: boolean): boolean {
-  const v = options[key]?.trim();
-  if (v === undefined || v === '') return fallback;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  return fallback;
-}
-
-/** Whether the remote's options ask for signature checks (ostree's defaults: gpg-verify=true). */
-export function remoteRequiresVerification(remote: Remote): string[] {
-  const o = remote.options;
-  const wants: string[] = [];
-  if (remoteBoolean(o, 'gpg-verify', true)) wants.push('gpg-verify');
-  if (remoteBoolean(o, 'gpg-verify-summary', false)) wants.push('gpg-verify-summary');
-  const sign = o['sign-verify']?.trim();
-  if (sign !== undefined && sign !== '' && sign !== 'false' && sign !== '0') wants.push('sign-verify');
-  if (remoteBoolean(o, 'sign-verify-summary', false)) wants.push('sign-verify-summary');
-  return wants;
-}
-
 /**
- * The verifier pull uses for a configured remote when the caller passes none. Signature checking
- * lives in the signing module; until it is wired in here, a remote that asks for verification is
- * refused rather than pulled unchecked.
+ * The verifier pull uses for a configured remote when the caller passes none: what the remote's
+ * options require (`gpg-verify`, default true like ostree; `gpg-verify-summary`; `sign-verify`,
+ * `sign-verify-summary`; keys from `<remote>.trustedkeys.gpg`, `gpgkeypath`,
+ * `verification-ed25519-key/-file`, and the system key places under `options.keysRoot`).
+ * Undefined when the remote requires nothing.
  */
-export function defaultRemoteVerifier(_repo: Repo, remote: Remote): PullVerifier | undefined {
-  const wants = remoteRequiresVerification(remote);
-  if (wants.length > 0) {
-    throw new UnsupportedError(
-      `remote "${remote.name}" requires signature verification (${wants.join(', ')}), which is not available yet; set gpg-verify=false on the remote to pull without it`,
-      { data: { remote: remote.name, options: wants } },
-    );
+export function defaultRemoteVerifier(repo: Repo, remote: Remote, options: RemoteVerifyOptions = {}): PullVerifier | undefined {
+  const policy = remoteSignaturePolicy(remote);
+  const commits = (options.gpgVerify ?? policy.gpgVerify) || policy.signVerify !== null;
+  const summary = (options.gpgVerifySummary ?? policy.gpgVerifySummary) || policy.signVerifySummary !== null;
+  if (!commits && !summary) return undefined;
+  const verifier: PullVerifier = {};
+  if (commits) {
+    verifier.verifyCommit = async (checksum, bytes, detached) => {
+      await verifyCommitSignatures(repo, remote, checksum, bytes, detached, options);
+    };
   }
-  return undefined;
+  if (summary) {
+    verifier.verifySummary = async (bytes, sig) => {
+      if (!bytes) {
+        throw new SignatureInvalidError(`remote "${remote.name}" requires a signed summary, but the server has no summary`, {
+          data: { remote: remote.name, summary: true },
+        });
+      }
+      await verifySummarySignatures(repo, remote, bytes, sig, options);
+    };
+  }
+  return verifier;
 }

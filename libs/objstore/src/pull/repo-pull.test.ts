@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTree } from '../../test/ostree-fixture.js';
 import { startNginx, type NginxServer } from '../../test/nginx.js';
+import { TEST_GPG_KEYID_1, copyGpgHome, killGpgAgent } from '../../test/sign-fixture.js';
 import { snapshotTree } from '../../test/snapshot.js';
 import { makeSampleTree } from '../../test/trees.js';
 import { ostree, tempDir } from '../../test/tmp.js';
@@ -206,5 +207,46 @@ describe('tsostree pulls from a repository written by real ostree (nginx)', () =
     expect(await readRef(back, 'main')).toBe(head);
     ostree(['fsck', `--repo=${back.path}`]);
     expect(await ostreeCheckout(back.path, 'main', join(dir, 'co'))).toEqual(reference);
+  });
+});
+
+describe('signatures are checked before anything of a commit is stored', () => {
+  it('GPG: a commit signed by real `ostree gpg-sign` pulls; unsigned or unknown-key commits and summaries are refused', async () => {
+    const dir = await tempDir();
+    const home = copyGpgHome(dir);
+    try {
+      const srv = servedDir();
+      const tree = join(dir, 'tree');
+      await makeSampleTree(tree);
+      ostree(['init', `--repo=${srv.path}`, '--mode=archive']);
+      const commit = ostree(['commit', `--repo=${srv.path}`, '-b', 'main', '--timestamp=@1700000000', tree]).trim();
+      ostree(['summary', '-u', `--repo=${srv.path}`]);
+
+      const repo = await Repo.init(join(dir, 'repo'), { mode: 'bare-user' });
+      await addRemote(repo, 'origin', srv.url); // gpg-verify defaults to true
+      const unsigned = pullRemote(repo, 'origin', { refs: ['main'] });
+      await expect(unsigned).rejects.toThrow(/GPG verification enabled, but no signatures found/);
+      await expect(unsigned).rejects.toMatchObject({ code: 'SignatureInvalid' });
+      expect(await readRef(repo, 'origin:main')).toBeUndefined();
+      expect(existsSync(join(repo.path, 'objects', commit.slice(0, 2), `${commit.slice(2)}.commit`))).toBe(false);
+      expect(existsSync(join(repo.path, 'state', `${commit}.commitpartial`))).toBe(false);
+
+      ostree(['gpg-sign', `--repo=${srv.path}`, `--gpg-homedir=${home}`, 'main', TEST_GPG_KEYID_1]);
+      await expect(pullRemote(repo, 'origin', { refs: ['main'] })).rejects.toThrow(/none are in trusted keyring/);
+      copyFileSync(join(home, 'trusted/pubring.gpg'), join(repo.path, 'origin.trustedkeys.gpg'));
+      const ok = await pullRemote(repo, 'origin', { refs: ['main'] });
+      expect(ok.refs[0]!.checksum).toBe(commit);
+      ostree(['fsck', `--repo=${repo.path}`]);
+
+      // gpg-verify-summary: an unsigned summary is refused, a signed one accepted.
+      const repo2 = await Repo.init(join(dir, 'repo2'), { mode: 'archive' });
+      await addRemote(repo2, 'origin', srv.url, { options: { 'gpg-verify-summary': 'true' } });
+      copyFileSync(join(home, 'trusted/pubring.gpg'), join(repo2.path, 'origin.trustedkeys.gpg'));
+      await expect(pullRemote(repo2, 'origin', { refs: ['main'] })).rejects.toMatchObject({ code: 'SignatureInvalid' });
+      ostree(['summary', '-u', `--repo=${srv.path}`, `--gpg-homedir=${home}`, `--gpg-sign=${TEST_GPG_KEYID_1}`]);
+      expect((await pullRemote(repo2, 'origin', { refs: ['main'] })).refs[0]!.checksum).toBe(commit);
+    } finally {
+      killGpgAgent(home);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { Repo, parseRepoMode } from '../repo.js';
 import { Fetcher, type FetcherOptions } from './fetcher.js';
 import { PullEngine, type PullEngineOptions, type PullProgress } from './pull-engine.js';
 import { HttpPullSource, LocalPullSource, type PullSource } from './pull-source.js';
+import type { RemoteVerifyOptions } from '../sign/remote-verify.js';
 import { defaultRemoteVerifier, type PullVerifier } from './pull-verify.js';
 
 export interface PullCommonOptions {
@@ -48,6 +49,8 @@ export interface PullOptions extends PullCommonOptions {
    * disables verification explicitly.
    */
   verifier?: PullVerifier | null;
+  /** Where the default verifier finds system keys, and overrides of the remote's gpg-verify settings. */
+  signatureOptions?: RemoteVerifyOptions;
 }
 
 export interface PulledRef {
@@ -205,7 +208,7 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
   if (remote.options['unconfigured-state']) {
     throw new InvalidArgumentError(`remote "${remoteName}" is not configured: ${remote.options['unconfigured-state']}`, { data: { remote: remoteName } });
   }
-  const verifier = options.verifier === undefined ? defaultRemoteVerifier(repo, remote) : (options.verifier ?? undefined);
+  const verifier = options.verifier === undefined ? defaultRemoteVerifier(repo, remote, options.signatureOptions) : (options.verifier ?? undefined);
   const fetcherOptions: Omit<FetcherOptions, 'baseUrls'> = {
     concurrency: options.concurrency,
     retries: options.retries,

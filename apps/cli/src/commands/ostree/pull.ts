@@ -77,6 +77,8 @@ export function pullCommand(ctx: CliContext): Command {
           url: opts.url,
           retries: intOption('--network-retries', opts.networkRetries, 0),
           concurrency: intOption('--concurrency', opts.concurrency, 1),
+          // Like ostree: the system-wide trusted/revoked key places of the running system.
+          signatureOptions: { keysRoot: '/' },
           ...(onProgress ? { onProgress } : {}),
         });
         if (onProgress) ctx.stdout('\r\x1b[K');
