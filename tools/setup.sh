@@ -15,6 +15,8 @@ DEBIAN_PACKAGES=(
   zstd xz-utils bzip2 cpio attr
   grub-common
   python3-gi gir1.2-glib-2.0
+  # sysroot: libostree through GObject introspection (the differential tests drive write_deployments)
+  gir1.2-ostree-1.0
   nginx bubblewrap gnupg
   # objstore signatures: OpenSSL is the independent ed25519 implementation (Debian's ostree has no libsodium).
   openssl

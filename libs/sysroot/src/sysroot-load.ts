@@ -5,7 +5,7 @@ import { createFsSysrootPorts, readLoaderEntries, type LoaderEntry } from '@tsos
 import { KeyFile, Repo, loadCommit, vardictGet } from '@tsostree/objstore';
 import { ORIGIN_TRANSIENT_GROUP, deploymentRelPath, originRelPath, type Deployment, type UnlockedState } from './deployment.js';
 import { parseDeploymentName } from './deployment-name.js';
-import { assertStateroot, ostreeKernelArg, parseBootlink } from './format/bootlink.js';
+import { ostreeKernelArg, parseBootlink } from './format/bootlink.js';
 import { parseStagedDeployment } from './format/staged-deployment.js';
 
 /** How the running system is identified (ostree: `/run/ostree-booted` + the root's device/inode). */
@@ -207,24 +207,25 @@ async function loadStaged(root: string, runDir: string, repo: Repo | undefined):
   } catch (error) {
     throw withContext('Loading staged deployment', error);
   }
-  assertStateroot(rec.stateroot);
-  const id = { stateroot: rec.stateroot, checksum: rec.checksum, serial: rec.serial };
+  const { target } = rec;
+  const id = { stateroot: target.stateroot, checksum: target.checksum, serial: target.serial };
   const origin = await loadOrigin(root, id);
+  const lockedFile = await lstat(join(runDir, 'ostree/staged-deployment-locked')).then(() => true, () => false);
   return {
     ...id,
-    bootcsum: rec.bootcsum,
-    bootserial: rec.bootserial,
+    bootcsum: target.bootcsum,
+    bootserial: -1,
     origin,
     refspec: originRefspec(origin),
     bootconfig: undefined,
     entryFilename: undefined,
-    kernelArgs: rec.kargs.join(' '),
+    kernelArgs: rec.kargs?.join(' ') ?? '',
     overlayInitrds: rec.overlayInitrds ?? [],
     pinned: originPinned(origin),
     staged: true,
-    finalizationLocked: rec.locked ?? false,
+    finalizationLocked: (rec.locked ?? false) || lockedFile,
     unlocked: 'none',
-    version: await commitVersion(repo, rec.checksum),
+    version: await commitVersion(repo, target.checksum),
     path: deploymentRelPath(id),
   };
 }

@@ -82,7 +82,7 @@ describe('Sysroot over a sysroot written by real ostree admin', () => {
     mkdirSync(join(run, 'ostree'), { recursive: true });
     writeFileSync(
       join(run, 'ostree/staged-deployment'),
-      serializeStagedDeployment({ stateroot: 'testos', checksum: c1, serial: 0, bootcsum: d0.bootcsum, bootserial: 0, kargs: ['root=/dev/vda', 'x=1'], locked: true }),
+      serializeStagedDeployment({ target: { stateroot: 'testos', checksum: c1, serial: 0, bootcsum: d0.bootcsum }, kargs: ['root=/dev/vda', 'x=1'], locked: true }),
     );
     const unbooted = await Sysroot.open(root, { runDir: run });
     expect(unbooted.staged).toBeUndefined();

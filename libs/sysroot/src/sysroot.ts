@@ -4,7 +4,13 @@ import { InvalidArgumentError, NotFoundError, fromSystemError } from '@tsostree/
 import { Repo } from '@tsostree/objstore';
 import { sameDeployment, type Deployment } from './deployment.js';
 import { isValidStateroot } from './format/bootlink.js';
+import type { KernelArgs } from '@tsostree/bootloader';
+import { editKargsInPlaceLocked, rollbackLocked, setDefaultLocked, setKernelArgsLocked, setPinnedLocked, undeployLocked, type AdminOptions } from './sysroot-admin.js';
+import { cleanupSysroot, type CleanupOptions, type CleanupResult } from './sysroot-cleanup.js';
+import { deployLocked, finalizeStagedLocked, type DeployOptions, type DeployResult, type FinalizeResult } from './sysroot-deploy.js';
 import { loadSysrootState, type BootedSpec, type LoadedState } from './sysroot-load.js';
+import { withSysrootLock, type LockOptions } from './sysroot-lock.js';
+import { writeDeployments, type WriteDeploymentsOptions, type WriteDeploymentsResult } from './write-deployments.js';
 
 /** A named point in a mutating operation; a hook may throw (or kill the process) there. */
 export type FailpointHook = (name: string) => void | Promise<void>;
@@ -20,6 +26,8 @@ export interface SysrootOptions {
   runDir?: string;
   /** Called at every named failpoint of deploy, swap, finalize and cleanup (crash tests). */
   failpoint?: FailpointHook;
+  /** How long mutating operations wait for the sysroot lock (default 30 s; 0 = fail at once). */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -148,6 +156,76 @@ export class Sysroot {
     } catch (error) {
       throw fromSystemError(error, 'listing ostree/deploy');
     }
+  }
+
+  #lockOptions(signal?: AbortSignal): LockOptions {
+    return { ...(this.options.lockTimeoutMs !== undefined ? { timeoutMs: this.options.lockTimeoutMs } : {}), ...(signal ? { signal } : {}) };
+  }
+
+  /** Runs `fn` holding the sysroot lock (`ostree/lock`, shared with real ostree). */
+  async withLock<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withSysrootLock(this.root, fn, this.#lockOptions(signal));
+  }
+
+  /**
+   * `ostree admin deploy`: checks out `revision` (ref, `remote:ref` or checksum) of `ostree/repo`
+   * as a new deployment, merges /etc from the merge deployment, writes the new boot
+   * configuration and swaps it in atomically, then cleans up; with `stage`, prepares it for
+   * `finalizeStaged` instead.
+   */
+  async deploy(revision: string, options: DeployOptions = {}): Promise<DeployResult> {
+    return this.withLock(() => deployLocked(this, revision, options), options.signal);
+  }
+
+  /** `ostree admin finalize-staged`. */
+  async finalizeStaged(options: { onMessage?: (line: string) => void; signal?: AbortSignal; mutable?: boolean } = {}): Promise<FinalizeResult> {
+    return this.withLock(() => finalizeStagedLocked(this, options), options.signal);
+  }
+
+  /** `ostree admin undeploy INDEX`; returns the removed deployment. */
+  async undeploy(index: number, options: AdminOptions = {}): Promise<Deployment> {
+    return this.withLock(() => undeployLocked(this, index, options), options.signal);
+  }
+
+  /** Makes the deployment at `index` the default (`ostree admin set-default` of newer ostree). */
+  async setDefault(index: number, options: AdminOptions = {}): Promise<WriteDeploymentsResult> {
+    return this.withLock(() => setDefaultLocked(this, index, options), options.signal);
+  }
+
+  /** `rpm-ostree rollback`: the rollback deployment becomes the default; returns it. */
+  async rollback(options: AdminOptions & { stateroot?: string } = {}): Promise<Deployment> {
+    return this.withLock(() => rollbackLocked(this, options.stateroot, options), options.signal);
+  }
+
+  /** `ostree admin pin [--unpin] INDEX`; returns false when nothing changed. */
+  async setPinned(index: number, pinned: boolean): Promise<boolean> {
+    return this.withLock(() => setPinnedLocked(this, index, pinned));
+  }
+
+  /** Replaces a deployment's kernel arguments (ostree_sysroot_deployment_set_kargs). */
+  async setKernelArgs(index: number, kargs: string[], options: AdminOptions = {}): Promise<WriteDeploymentsResult> {
+    return this.withLock(() => setKernelArgsLocked(this, index, kargs, options), options.signal);
+  }
+
+  /** `ostree admin kargs edit-in-place`: edits the current entries' kernel arguments without a new boot version. */
+  async editKernelArgsInPlace(edit: (kargs: KernelArgs) => void): Promise<void> {
+    return this.withLock(() => editKargsInPlaceLocked(this, edit));
+  }
+
+  /** Writes a deployment list (boot order) — the primitive under every verb above. */
+  async writeDeployments(list: readonly Deployment[], options: WriteDeploymentsOptions = {}): Promise<WriteDeploymentsResult> {
+    return this.withLock(async () => {
+      await this.reload();
+      return writeDeployments(this, [...list], options);
+    }, options.signal);
+  }
+
+  /** `ostree admin cleanup`: old boot versions, unreferenced deployments and boot directories, deployment refs, repository prune. */
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupResult> {
+    return this.withLock(async () => {
+      await this.reload();
+      return cleanupSysroot(this, options);
+    }, options.signal);
   }
 
   /** The kernel command line a machine booted into `d` would have (its entry's options): for tests' `booted`. */
