@@ -217,6 +217,7 @@ export {
   readDetachedMetadata,
   ed25519SignCommit,
   ed25519VerifyCommit,
+  ed25519DeleteCommitSignatures,
   loadEd25519VerifyKeys,
   gpgSignCommit,
   gpgDeleteCommitSignatures,

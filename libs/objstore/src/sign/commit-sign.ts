@@ -7,7 +7,7 @@ import { ConflictError, SignatureInvalidError } from '@tsostree/errors';
 import { readCommitMeta, readMetadataObject, writeCommitMeta } from '../repo-objects.js';
 import { resolveCommit } from '../repo-inspect.js';
 import type { Repo } from '../repo.js';
-import { ED25519_METADATA_KEY, Ed25519PublicKey, Ed25519SecretKey, verifyEd25519, type Ed25519Check } from './ed25519.js';
+import { decodeBase64Lenient, ED25519_METADATA_KEY, ED25519_SECRET_KEY_BYTES, Ed25519PublicKey, Ed25519SecretKey, verifyEd25519, type Ed25519Check } from './ed25519.js';
 import { loadEd25519KeyDirs, readEd25519PublicKeyFile } from './ed25519-keys.js';
 import { GPG_METADATA_KEY, gpgSignData, gpgSignatureKeyIds, verifyGpgSignatures, type GpgPublicKey, type GpgSecretKey, type GpgSignatureCheck } from './gpg.js';
 import { appendSignatures, filterSignatures, parseSignatureMetadata, serializeSignatureMetadata, signaturesIn, type VarDictEntries } from './signature-metadata.js';
@@ -123,4 +123,33 @@ export async function gpgVerifyCommit(repo: Repo, rev: string, keys: readonly Gp
   const bytes = await readMetadataObject(repo, 'commit', commit);
   const meta = await readDetachedMetadata(repo, commit);
   return { commit, checks: await verifyGpgSignatures(bytes, signaturesIn(meta, GPG_METADATA_KEY), keys) };
+}
+
+/**
+ * `ostree sign --delete COMMIT KEY…`: removes the ed25519 signatures made by any of the keys
+ * (public keys, or secret keys whose public half is used). Returns how many were removed.
+ */
+export async function ed25519DeleteCommitSignatures(
+  repo: Repo,
+  rev: string,
+  keys: readonly (Ed25519PublicKey | Ed25519SecretKey | Uint8Array | string)[],
+): Promise<number> {
+  const commit = await resolveCommit(repo, rev);
+  const meta = await readDetachedMetadata(repo, commit);
+  if (!meta) return 0;
+  const publicKeys = keys.map((k) => {
+    if (k instanceof Ed25519PublicKey) return k;
+    if (k instanceof Ed25519SecretKey) return k.publicKey;
+    const len = typeof k === 'string' ? decodeBase64Lenient(k).length : k.length;
+    return len === ED25519_SECRET_KEY_BYTES ? Ed25519SecretKey.from(k).publicKey : Ed25519PublicKey.from(k);
+  });
+  const bytes = await readMetadataObject(repo, 'commit', commit);
+  let removed = 0;
+  const kept = filterSignatures(meta, ED25519_METADATA_KEY, (s) => {
+    const hit = publicKeys.some((k) => k.verify(bytes, s));
+    if (hit) removed++;
+    return !hit;
+  });
+  if (removed > 0) await writeCommitMeta(repo, commit, serializeSignatureMetadata(kept));
+  return removed;
 }

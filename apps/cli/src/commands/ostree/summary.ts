@@ -1,11 +1,35 @@
 import { Command } from 'commander';
 import { InvalidArgumentError, UnsupportedError } from '@tsostree/errors';
-import { readSummary, updateSummary, vardictU64BE } from '@tsostree/objstore';
+import { ED25519_SIGN_TYPE, Ed25519SecretKey, readEd25519SecretKeyFile, readSummary, signSummary, updateSummary, vardictU64BE, type SummarySignOptions } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
 import { printGVariant } from './ostree-format.js';
-import { openRepo } from './repo-option.js';
+import { gpgSecretKeysFromHomedir } from './gpg-homedir.js';
+import { cliPath, collect, openRepo } from './repo-option.js';
 
 const iso = (s: number): string => `${new Date(s * 1000).toISOString().slice(0, 19)}+00`;
+
+interface SummaryOpts {
+  repo?: string;
+  update?: boolean;
+  view?: boolean;
+  gpgSign?: string[];
+  gpgHomedir?: string;
+  sign?: string[];
+  signType?: string;
+  keysFile?: string;
+}
+
+async function signingKeys(ctx: CliContext, opts: SummaryOpts): Promise<SummarySignOptions | undefined> {
+  const gpgKeys = opts.gpgSign?.length ? await gpgSecretKeysFromHomedir(ctx, opts.gpgHomedir, opts.gpgSign) : [];
+  const ed25519Keys = (opts.sign ?? []).map((k) => Ed25519SecretKey.from(k));
+  if (ed25519Keys.length > 0 || opts.keysFile !== undefined) {
+    const type = opts.signType ?? ED25519_SIGN_TYPE;
+    if (type !== ED25519_SIGN_TYPE) throw new UnsupportedError(`Requested signature type is not implemented: ${type}`, { data: { type } });
+  }
+  const fromFile = opts.keysFile !== undefined ? await readEd25519SecretKeyFile(cliPath(ctx, opts.keysFile)) : [];
+  if (gpgKeys.length === 0 && ed25519Keys.length === 0 && fromFile.length === 0) return undefined;
+  return { gpgKeys, ed25519Keys: [...ed25519Keys, ...fromFile] };
+}
 
 /** `tsostree ostree summary` */
 export function summaryCommand(ctx: CliContext): Command {
@@ -15,12 +39,20 @@ export function summaryCommand(ctx: CliContext): Command {
     .option('--repo <path>', 'path to the repository')
     .option('-u, --update', 'regenerate the summary')
     .option('--view', 'print the summary')
-    .option('--gpg-sign <keyid>', 'sign the summary')
-    .action(async (opts: { repo?: string; update?: boolean; view?: boolean; gpgSign?: string }) => {
+    .option('--gpg-sign <keyid>', 'GPG key ID to sign the summary with (repeatable)', collect)
+    .option('--gpg-homedir <dir>', 'GPG homedir to use when looking for keyrings')
+    .option('--sign <key>', 'key to sign the summary with (repeatable)', collect)
+    .option('--sign-type <type>', "signature type to use (defaults to 'ed25519')")
+    .option('--keys-file <file>', 'read signing keys from this file, one per line')
+    .action(async (opts: SummaryOpts) => {
       const repo = await openRepo(ctx, opts.repo);
-      if (opts.gpgSign !== undefined) throw new UnsupportedError('summary --gpg-sign is not supported yet');
       if (!opts.update && !opts.view) throw new InvalidArgumentError('No option specified; use -u to update summary');
-      if (opts.update) await updateSummary(repo);
+      // Keys are loaded before the summary is regenerated, so a bad key leaves the old summary alone.
+      const signing = await signingKeys(ctx, opts);
+      if (opts.update) {
+        await updateSummary(repo);
+        if (signing) await signSummary(repo, signing);
+      }
       if (!opts.view) return;
       const s = await readSummary(repo);
       for (const r of s.refs) {
