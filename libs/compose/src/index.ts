@@ -33,3 +33,15 @@ export {
   checkPasswdEntries,
 } from './format/passwd.js';
 export type { PasswdEntry, GroupEntry, PasswdIds, PasswdCheckResult } from './format/passwd.js';
+export { postprocessRoot } from './postprocess/postprocess-root.js';
+export type { PostprocessTreefile, PostprocessOptions, PostprocessResult, PostprocessProgress } from './postprocess/postprocess-root.js';
+export type { KernelResult } from './postprocess/postprocess-kernel.js';
+export { tmpfilesLine, tmpfilesConf, shellQuoteIfNeeded } from './format/tmpfiles.js';
+export type { TmpfilesEntry } from './format/tmpfiles.js';
+export {
+  treePathComponents,
+  resolveInTree,
+  writeFileInTree,
+  symlinkInTree,
+  removeInTree,
+} from './postprocess/root-path.js';
