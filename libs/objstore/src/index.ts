@@ -209,7 +209,7 @@ export {
   verifyGpgSignatures,
   gpgSignatureKeyIds,
 } from './sign/gpg.js';
-export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck } from './sign/gpg.js';
+export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck, GpgVerifyOptions } from './sign/gpg.js';
 export { loadRemoteGpgKeys } from './sign/gpg-keyrings.js';
 export type { RemoteGpgKeyOptions } from './sign/gpg-keyrings.js';
 export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures } from './sign/signature-metadata.js';

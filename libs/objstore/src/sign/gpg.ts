@@ -137,16 +137,32 @@ function describeFailure(error: unknown, known: boolean): string {
   return m;
 }
 
+export interface GpgVerifyOptions {
+  /** Verification time (default now): expired signatures and keys are invalid at this date. */
+  date?: Date;
+  /**
+   * Accept data signatures made with SHA-1 (default true, as GnuPG 2.2 and so real ostree do:
+   * older ostree repositories are signed that way). MD5 and RIPEMD-160 are always refused.
+   */
+  acceptSha1?: boolean;
+}
+
+const GNUPG_LIKE_REJECTED = new Set([openpgp.enums.hash.md5, openpgp.enums.hash.ripemd]);
+const STRICT_REJECTED = new Set([openpgp.enums.hash.md5, openpgp.enums.hash.ripemd, openpgp.enums.hash.sha1]);
+
 /**
- * Verifies each element of an `ostree.gpgsigs` array over `data` against `keys`. Never throws for
- * bad input: a truncated or garbage element becomes an invalid check.
+ * Verifies each element of an `ostree.gpgsigs` array over `data` against `keys`, with GnuPG's
+ * notion of a good signature (what ostree counts as valid): made by a key in `keys`, that key
+ * neither revoked nor expired, the signature not expired. Never throws for bad input: a truncated
+ * or garbage element becomes an invalid check.
  */
 export async function verifyGpgSignatures(
   data: Uint8Array,
   signatures: readonly Uint8Array[],
   keys: readonly GpgPublicKey[],
-  options: { date?: Date } = {},
+  options: GpgVerifyOptions = {},
 ): Promise<GpgSignatureCheck[]> {
+  const config = { rejectMessageHashAlgorithms: options.acceptSha1 === false ? STRICT_REJECTED : GNUPG_LIKE_REJECTED };
   const checks: GpgSignatureCheck[] = [];
   for (const [i, sigBytes] of signatures.entries()) {
     let signature: openpgp.Signature;
@@ -159,7 +175,7 @@ export async function verifyGpgSignatures(
     let results: Awaited<ReturnType<typeof openpgp.verify>>['signatures'];
     try {
       const message = await openpgp.createMessage({ binary: data });
-      const out = await openpgp.verify({ message, signature, verificationKeys: [...keys], format: 'binary', ...(options.date ? { date: options.date } : {}) });
+      const out = await openpgp.verify({ message, signature, verificationKeys: [...keys], format: 'binary', config, ...(options.date ? { date: options.date } : {}) });
       results = out.signatures;
     } catch (error) {
       checks.push({ type: 'gpg', valid: false, message: `signature ${i} cannot be checked: ${(error as Error).message}` });
@@ -182,11 +198,23 @@ export async function verifyGpgSignatures(
         const uid = signer ? await primaryUserId(signer) : undefined;
         checks.push({ ...base, valid: true, message: `Good signature from "${uid ?? keyId}"` });
       } catch (error) {
-        checks.push({ ...base, valid: false, message: describeFailure(error, signer !== undefined) });
+        const expiry = signer ? await keyExpiry(signer) : undefined;
+        const at = options.date ?? new Date();
+        const message = expiry && expiry.getTime() <= at.getTime() ? `key expired on ${expiry.toISOString()}` : describeFailure(error, signer !== undefined);
+        checks.push({ ...base, valid: false, message });
       }
     }
   }
   return checks;
+}
+
+async function keyExpiry(key: GpgPublicKey): Promise<Date | undefined> {
+  try {
+    const t = await key.getExpirationTime();
+    return t instanceof Date ? t : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function primaryUserId(key: GpgPublicKey): Promise<string | undefined> {

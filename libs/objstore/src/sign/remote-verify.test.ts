@@ -71,6 +71,8 @@ describe('remote signature policy', () => {
     const p = remoteSignaturePolicy(remote({ 'gpg-verify': 'false', 'gpg-verify-summary': '1', 'sign-verify': 'true', 'sign-verify-summary': 'ed25519;' }));
     expect(p).toEqual({ gpgVerify: false, gpgVerifySummary: true, signVerify: { types: ['ed25519'], explicit: false }, signVerifySummary: { types: ['ed25519'], explicit: true } });
     expect(remoteSignaturePolicy(remote({ 'sign-verify': 'false' })).signVerify).toBeNull();
+    // `ostree remote add --sign-verify=ed25519=inline:KEY` writes a comma-joined list
+    expect(remoteSignaturePolicy(remote({ 'sign-verify': 'ed25519,ed25519' })).signVerify).toEqual({ types: ['ed25519', 'ed25519'], explicit: true });
     expect(() => remoteSignaturePolicy(remote({ 'sign-verify': 'spki' }))).toThrow(UnsupportedError);
     expect(() => remoteSignaturePolicy(remote({ 'gpg-verify': 'maybe' }))).toThrow(InvalidArgumentError);
   });

@@ -58,7 +58,7 @@ function parseSignVerify(value: string | undefined, key: string): SignaturePolic
   if (v === 'true' || v === '1') return { types: [...SIGN_TYPES], explicit: false };
   if (v === 'false' || v === '0') return null;
   const types = v
-    .split(';')
+    .split(/[;,]/)
     .map((t) => t.trim())
     .filter((t) => t !== '');
   for (const t of types) {
@@ -96,6 +96,8 @@ export interface RemoteVerifyOptions {
   gpgVerifySummary?: boolean;
   /** Verification time for OpenPGP expiry checks (default now). */
   date?: Date;
+  /** Accept SHA-1 OpenPGP data signatures (default true, like GnuPG 2.2 / real ostree). */
+  acceptSha1?: boolean;
 }
 
 function resolveRemote(repo: Repo, remote: Remote | string | undefined): Remote | undefined {
@@ -163,7 +165,7 @@ async function verifySigned(
     const sigs = signaturesIn(meta, GPG_METADATA_KEY);
     if (sigs.length === 0) fail(`GPG verification enabled, but no signatures found (${subject.gpgOffHint})`, { type: 'gpg', reasons: [] });
     const { keys } = await loadRemoteGpgKeys(repo, remote, options);
-    const gpgChecks = await verifyGpgSignatures(signedBytes, sigs, keys, options.date ? { date: options.date } : {});
+    const gpgChecks = await verifyGpgSignatures(signedBytes, sigs, keys, { ...(options.date ? { date: options.date } : {}), ...(options.acceptSha1 !== undefined ? { acceptSha1: options.acceptSha1 } : {}) });
     checks.push(...gpgChecks);
     if (!gpgChecks.some((c) => c.valid)) {
       const reasons = gpgChecks.map((c) => (c.keyId ? `${c.keyId}: ${c.message}` : c.message));
