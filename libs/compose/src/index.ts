@@ -45,3 +45,23 @@ export {
   symlinkInTree,
   removeInTree,
 } from './postprocess/root-path.js';
+export {
+  PKGLIST_KEY,
+  PKGLIST_TYPE,
+  comparePackages,
+  sortPackages,
+  packageEvr,
+  packageNevra as packageEntryNevra,
+  pkglistRows,
+  pkglistFromRows,
+  diffPackageLists,
+  formatDiffBlock,
+  formatDiffLines,
+  formatDiffJson,
+  diffVariantValue,
+  jsonGlibPretty,
+  formatPackageList,
+} from './format/pkglist.js';
+export type { PackageEntry, PackageDiff } from './format/pkglist.js';
+export { readCommitPackages, pkglistVariant, packageEntriesFromHeaders } from './db-read.js';
+export type { CommitPackages } from './db-read.js';
