@@ -210,7 +210,7 @@ export {
   gpgSignatureKeyIds,
 } from './sign/gpg.js';
 export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck, GpgVerifyOptions } from './sign/gpg.js';
-export { loadRemoteGpgKeys } from './sign/gpg-keyrings.js';
+export { loadRemoteGpgKeys, importRemoteGpgKeys } from './sign/gpg-keyrings.js';
 export type { RemoteGpgKeyOptions } from './sign/gpg-keyrings.js';
 export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures } from './sign/signature-metadata.js';
 export {

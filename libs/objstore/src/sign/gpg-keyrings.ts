@@ -8,12 +8,12 @@
  *    overridden by `OSTREE_GPG_HOME`), here `<keysRoot>/usr/share/ostree/trusted.gpg.d` or `gpgHome`,
  *    files ending in `.gpg`.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromSystemError } from '@tsostree/errors';
+import { NotFoundError, fromSystemError } from '@tsostree/errors';
 import type { Repo } from '../repo.js';
 import type { Remote } from '../repo-remotes.js';
-import { readGpgPublicKeys, type GpgPublicKey } from './gpg.js';
+import { gpgKeyMatches, readGpgPublicKeys, type GpgPublicKey } from './gpg.js';
 
 const MAX_KEYRING = 64 * 1024 * 1024;
 
@@ -108,4 +108,53 @@ export async function loadRemoteGpgKeys(
     }
   }
   return { keys, sources };
+}
+
+/**
+ * `ostree remote gpg-import`: adds the public keys in `source` (one or more keyrings, binary or armored; secret keys are
+ * reduced to their public part) — only those named by `keyIds` when given — to the remote's keyring
+ * `<repo>/<remote>.trustedkeys.gpg` (binary, written atomically; keys already there are merged).
+ * Returns how many keys were new. NotFound for an unknown remote or a key ID not in `source`.
+ */
+export async function importRemoteGpgKeys(
+  repo: Repo,
+  remoteName: string,
+  source: Uint8Array | readonly Uint8Array[],
+  keyIds: readonly string[] = [],
+): Promise<number> {
+  if (!repo.config.hasGroup(`remote "${remoteName}"`)) throw new NotFoundError(`GPG: Remote "${remoteName}" not found`, { data: { remote: remoteName } });
+  let incoming: GpgPublicKey[] = [];
+  for (const part of source instanceof Uint8Array ? [source] : source) incoming.push(...(await readGpgPublicKeys(part, 'the keys to import')));
+  if (keyIds.length > 0) {
+    const chosen: GpgPublicKey[] = [];
+    for (const id of keyIds) {
+      const key = incoming.find((k) => gpgKeyMatches(k, id));
+      if (!key) throw new NotFoundError(`GPG: Unable to find key "${id}"`, { data: { keyId: id } });
+      if (!chosen.includes(key)) chosen.push(key);
+    }
+    incoming = chosen;
+  }
+  const path = repo.resolve(`${remoteName}.trustedkeys.gpg`);
+  const existingBytes = await readIfFile(path);
+  const keyring = existingBytes ? await readGpgPublicKeys(existingBytes, path) : [];
+  let added = 0;
+  for (const key of incoming) {
+    const i = keyring.findIndex((k) => k.getFingerprint() === key.getFingerprint());
+    if (i < 0) {
+      keyring.push(key);
+      added++;
+    } else {
+      keyring[i] = await keyring[i]!.update(key);
+    }
+  }
+  const bytes = Buffer.concat(keyring.map((k) => k.write()));
+  const tmp = repo.resolve(`.${remoteName}.trustedkeys.gpg.tmp-${process.pid}`);
+  try {
+    await writeFile(tmp, bytes, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw fromSystemError(error, `writing ${path}`);
+  }
+  return added;
 }
