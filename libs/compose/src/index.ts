@@ -65,3 +65,4 @@ export {
 export type { PackageEntry, PackageDiff } from './format/pkglist.js';
 export { readCommitPackages, pkglistVariant, packageEntriesFromHeaders } from './db-read.js';
 export type { CommitPackages } from './db-read.js';
+export { readCommitPasswd } from './commit-passwd.js';

@@ -98,21 +98,21 @@ const TOPLEVEL_KEEP = ['usr', 'boot', 'var', 'lib', 'lib64', 'lib32', 'bin', 'sb
 const KNOWN_STATE_FILES = ['var/lib/systemd/random-seed', 'var/lib/systemd/catalog/database', 'var/lib/plymouth/boot-duration', 'var/log/wtmp', 'var/log/btmp'];
 const COMPAT_VARLIB_SYMLINKS = ['alternatives', 'vagrant'];
 const PWGRP_LOCK_AND_BACKUP_FILES = ['.pwd.lock', 'passwd-', 'group-', 'shadow-', 'gshadow-', 'subuid-', 'subgid-'];
-/** Our own tmpfiles.d integration file: the directories the top-level symlinks point to. */
-const INTEGRATION_CONF = `# Written by tsostree compose: directories behind the ostree top-level symlinks.
-d /var/home 0755 root root - -
-d /var/roothome 0700 root root - -
-d /var/opt 0755 root root - -
-d /var/srv 0755 root root - -
-d /var/mnt 0755 root root - -
-d /var/usrlocal 0755 root root - -
-d /var/usrlocal/bin 0755 root root - -
-d /var/usrlocal/lib 0755 root root - -
-d /var/usrlocal/sbin 0755 root root - -
-d /var/usrlocal/share 0755 root root - -
-d /run/media 0755 root root - -
-L /var/lib/rpm - - - - ../../usr/share/rpm
-`;
+/**
+ * The tmpfiles.d integration files rpm-ostree installs into every tree (its package ships them): the
+ * directories behind the top-level symlinks, /usr/local's usual subdirectories, and the rpmdb link.
+ */
+const INTEGRATION_CONF = [
+  'd /var/home 0755 root root -',
+  'd /var/srv 0755 root root -',
+  'd /var/roothome 0700 root root -',
+  'd /var/mnt 0755 root root -',
+  'd /run/media 0755 root root -',
+  'L /var/lib/rpm - - - - ../../usr/share/rpm',
+  ...['bin', 'etc', 'games', 'include', 'lib', 'man', 'sbin', 'share', 'src'].map((d) => `d /usr/local/${d} 0755 root root -`),
+  '',
+].join('\n');
+const INTEGRATION_OPT_USRLOCAL_CONF = 'd /var/opt 0755 root root -\nd /var/usrlocal 0755 root root -\n';
 
 async function exists(path: string): Promise<boolean> {
   return (await lstatOrUndefined(path)) !== undefined;
@@ -270,6 +270,7 @@ export async function postprocessRoot(
   for (const name of PWGRP_LOCK_AND_BACKUP_FILES) await rm(join(root, 'usr/etc', name), { force: true });
   await rm(join(root, 'usr/etc/.updated'), { force: true });
   await writeFileInTree(root, 'usr/lib/tmpfiles.d/rpm-ostree-0-integration.conf', INTEGRATION_CONF, 0o644);
+  await writeFileInTree(root, 'usr/lib/tmpfiles.d/rpm-ostree-0-integration-opt-usrlocal.conf', INTEGRATION_OPT_USRLOCAL_CONF, 0o644);
 
   if (!treefile.container) {
     step('kernel');
