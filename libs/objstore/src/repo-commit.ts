@@ -50,6 +50,11 @@ export interface CommitOptions {
   skipIfUnchanged?: boolean;
   /** Do not add `ostree.ref-binding` metadata for the branch (ostree adds it by default). */
   noBindings?: boolean;
+  /**
+   * Runs once the commit object is stored and before the branch moves (ostree signs here for
+   * `commit --gpg-sign/--sign`); if it throws, the ref is left alone.
+   */
+  beforeRefUpdate?: (checksum: string) => Promise<void>;
   /** Sources overlaid in order; default: `[{ dir: path }]` from {@link commitDirectory}'s argument. */
   trees?: TreeSource[];
   /** Files stored concurrently (default 16). */
@@ -299,6 +304,7 @@ async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext,
   const checksum = await writeMetadataObject(repo, 'commit', serializeCommit(commit), { txn: ctx.txn });
   // Every object is durable and in place before the ref can point at the commit.
   await ctx.txn.commit();
+  if (options.beforeRefUpdate) await options.beforeRefUpdate(checksum);
   if (options.branch) await writeRef(repo, options.branch, checksum);
   return { checksum, changed: true, rootTree, rootMeta };
 }

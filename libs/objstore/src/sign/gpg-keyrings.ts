@@ -10,7 +10,7 @@
  */
 import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError, fromSystemError } from '@tsostree/errors';
+import { CorruptError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import type { Repo } from '../repo.js';
 import type { Remote } from '../repo-remotes.js';
 import { gpgKeyMatches, readGpgPublicKeys, type GpgPublicKey } from './gpg.js';
@@ -25,7 +25,8 @@ async function readIfFile(path: string): Promise<Uint8Array | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw fromSystemError(error, `reading keyring ${path}`);
   }
-  if (!st.isFile() || st.size > MAX_KEYRING) return undefined;
+  if (!st.isFile()) return undefined;
+  if (st.size > MAX_KEYRING) throw new CorruptError(`keyring ${path} is larger than ${MAX_KEYRING} bytes`, { data: { path } });
   try {
     return new Uint8Array(await readFile(path));
   } catch (error) {

@@ -136,6 +136,7 @@ describe('verifyCommitSignatures (what pull calls before a ref moves)', () => {
     const junk = join(tmp.dir, `junk${n++}.gpg`);
     writeFileSync(junk, Buffer.alloc(100, 0x42));
     await expect(verifyCommitSignatures(client, remote({ gpgkeypath: junk }), commit, bytes, meta)).rejects.toMatchObject({ code: 'Corrupt' });
+    await expect(verifyCommitSignatures(client, remote({ gpgkeypath: join(tmp.dir, 'no-such-keyring') }), commit, bytes, meta)).rejects.toMatchObject({ code: 'NotFound' });
   });
 
   it('truncated, garbage and wrongly typed signature data → SignatureInvalidError, never a crash', async () => {
@@ -150,6 +151,7 @@ describe('verifyCommitSignatures (what pull calls before a ref moves)', () => {
       serializeVarDict([['ostree.gpgsigs', variantByteArrays([sig.subarray(0, sig.length >> 1)])]]),
       serializeVarDict([['ostree.gpgsigs', variantByteArrays([new Uint8Array(0), new Uint8Array(4096).fill(0x99)])]]),
       serializeVarDict([['ostree.sign.ed25519', variantByteArrays([new Uint8Array(64)])]]),
+      serializeVarDict([['ostree.gpgsigs', variantByteArrays(Array.from({ length: 5000 }, () => new Uint8Array(1)))]]),
     ];
     for (const c of cases) await expect(verifyCommitSignatures(client, 'origin', commit, bytes, c)).rejects.toBeInstanceOf(SignatureInvalidError);
   });

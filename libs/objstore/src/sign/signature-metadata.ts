@@ -21,13 +21,25 @@ export function parseSignatureMetadata(bytes: Uint8Array, what: string): VarDict
 }
 
 /**
+ * Most signatures checked under one key. Real metadata holds a handful; a forged file with millions
+ * of tiny entries would otherwise cost signatures × keys verifications.
+ */
+export const MAX_SIGNATURES = 1024;
+
+/**
  * The `aay` under `key` ([] if absent). An entry of the wrong type counts as no signatures, like
- * ostree's typed lookup.
+ * ostree's typed lookup. More than {@link MAX_SIGNATURES} is a SignatureInvalidError.
  */
 export function signaturesIn(entries: readonly (readonly [string, Variant])[] | undefined, key: string): Uint8Array[] {
   if (!entries) return [];
   for (const [k, v] of entries) {
-    if (k === key && v.type === 'aay') return v.value as Uint8Array[];
+    if (k === key && v.type === 'aay') {
+      const sigs = v.value as Uint8Array[];
+      if (sigs.length > MAX_SIGNATURES) {
+        throw new SignatureInvalidError(`${key} holds ${sigs.length} signatures (more than ${MAX_SIGNATURES})`, { data: { key, count: sigs.length } });
+      }
+      return sigs;
+    }
   }
   return [];
 }

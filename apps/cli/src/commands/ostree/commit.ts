@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { InvalidArgumentError, UnsupportedError } from '@tsostree/errors';
-import { Variant, commitDirectory, type TreeSource } from '@tsostree/objstore';
+import { ED25519_SIGN_TYPE, Ed25519SecretKey, Variant, commitDirectory, ed25519SignCommit, gpgSignCommit, type TreeSource } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
+import { gpgSecretKeysFromHomedir } from './gpg-homedir.js';
 import { parseTimestamp } from './ostree-format.js';
 import { cliPath, collect, openRepo } from './repo-option.js';
 
@@ -21,6 +22,10 @@ interface CommitOpts {
   parent?: string;
   xattrs: boolean;
   bindings: boolean;
+  gpgSign?: string[];
+  gpgHomedir?: string;
+  sign?: string[];
+  signType?: string;
 }
 
 function parseId(text: string | undefined, what: string): number | undefined {
@@ -50,6 +55,10 @@ export function commitCommand(ctx: CliContext): Command {
     .option('--no-bindings', 'do not add ostree.ref-binding metadata')
     .option('--skip-if-unchanged', 'do not commit if the tree is unchanged')
     .option('--parent <commit>', 'parent commit (none for no parent)')
+    .option('--gpg-sign <keyid>', 'GPG key ID to sign the commit with (repeatable)', collect)
+    .option('--gpg-homedir <dir>', 'GPG homedir to use when looking for keyrings')
+    .option('--sign <key>', 'sign the commit with this key (repeatable)', collect)
+    .option('--sign-type <type>', "signature type to use (defaults to 'ed25519')")
     .action(async (path: string | undefined, opts: CommitOpts) => {
       if (!opts.branch && !opts.orphan) {
         throw new InvalidArgumentError('A branch must be specified with --branch, or use --orphan');
@@ -73,6 +82,16 @@ export function commitCommand(ctx: CliContext): Command {
         metadata.push([kv.slice(0, eq), new Variant('s', kv.slice(eq + 1))]);
       }
       const repo = await openRepo(ctx, opts.repo);
+      // Keys are loaded before anything is written; the commit is signed before its branch moves.
+      const gpgKeys = opts.gpgSign?.length ? await gpgSecretKeysFromHomedir(ctx, opts.gpgHomedir, opts.gpgSign) : [];
+      if (opts.sign?.length && (opts.signType ?? ED25519_SIGN_TYPE) !== ED25519_SIGN_TYPE) {
+        throw new UnsupportedError(`Requested signature type is not implemented: ${opts.signType}`, { data: { type: opts.signType } });
+      }
+      const edKeys = (opts.sign ?? []).map((k) => Ed25519SecretKey.from(k));
+      const beforeRefUpdate = async (checksum: string): Promise<void> => {
+        if (edKeys.length > 0) await ed25519SignCommit(repo, checksum, edKeys);
+        if (gpgKeys.length > 0) await gpgSignCommit(repo, checksum, gpgKeys);
+      };
       const ownerUid = parseId(opts.ownerUid, 'uid');
       const ownerGid = parseId(opts.ownerGid, 'gid');
       const result = await commitDirectory(repo, undefined, {
@@ -89,6 +108,7 @@ export function commitCommand(ctx: CliContext): Command {
         skipIfUnchanged: opts.skipIfUnchanged === true,
         noXattrs: opts.xattrs === false,
         noBindings: opts.bindings === false,
+        ...(gpgKeys.length > 0 || edKeys.length > 0 ? { beforeRefUpdate } : {}),
       });
       ctx.stdout(`${result.checksum}\n`);
     });

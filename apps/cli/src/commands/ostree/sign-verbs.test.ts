@@ -188,3 +188,31 @@ describe('tsostree ostree summary -u with signing', () => {
     expect(status('ostree', [`--repo=${client}`, 'remote', 'summary', 'origin'])).not.toBe(0);
   });
 });
+
+describe('tsostree ostree commit --gpg-sign/--sign', () => {
+  it('same commit as real `ostree commit --gpg-sign`, signed before the branch moves; real ostree verifies ours', async () => {
+    const tree = join(dir, `ctree${n++}`);
+    mkdirSync(tree);
+    writeFileSync(join(tree, 'a'), 'signed commit\n');
+    const ours = join(dir, `cours${n}`);
+    const theirs = join(dir, `ctheirs${n++}`);
+    sh('ostree', ['init', `--repo=${ours}`, '--mode=archive']);
+    sh('ostree', ['init', `--repo=${theirs}`, '--mode=archive']);
+    const k = edKey();
+    const args = ['commit', '-b', 'main', '-s', 'signed', '--timestamp=2024-01-01T00:00:00Z', `--gpg-sign=${KEY1}`, `--gpg-homedir=${home}`, tree];
+    const real = sh('ostree', [`--repo=${theirs}`, ...args]);
+    const r = await runCli(['ostree', ...args, `--repo=${ours}`, `--sign=${k.secret}`]);
+    expect(r).toEqual({ status: 0, stdout: real, stderr: '' });
+    expect(realPullVerified(ours)).toBe(0);
+    expect((await runCli(['ostree', 'sign', `--repo=${ours}`, '--verify', 'main', k.pub])).status).toBe(0);
+
+    // a key that cannot be used: nothing is committed, the branch stays
+    const before = readFileSync(join(ours, 'refs/heads/main'), 'utf8');
+    writeFileSync(join(tree, 'a'), 'changed\n');
+    const bad = await runCli(['ostree', 'commit', `--repo=${ours}`, '-b', 'main', '--gpg-sign=0000000000000000', `--gpg-homedir=${home}`, tree]);
+    expect(bad.stderr).toContain('No gpg key found with ID 0000000000000000');
+    const bad2 = await runCli(['ostree', 'commit', `--repo=${ours}`, '-b', 'main', '--sign=AAAA', tree]);
+    expect(bad2.stderr).toContain('Incorrect ed25519 secret key');
+    expect(readFileSync(join(ours, 'refs/heads/main'), 'utf8')).toBe(before);
+  });
+});
