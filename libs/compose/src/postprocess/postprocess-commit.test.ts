@@ -58,6 +58,24 @@ describe('post-processed trees as commits', () => {
     expect(lstatSync(join(dest, 'usr/bin/sudo')).mode & 0o7777).toBe(0o4111);
     expect(execFileSync('getcap', [join(dest, 'usr/bin/ping')], { encoding: 'utf8' })).toContain('cap_net_raw=ep');
     expect(lstatSync(join(dest, 'usr/lib/modules', FIXTURE_KVER, 'initramfs.img')).isFile()).toBe(true);
+    // As a deployment sees it (/etc = a copy of usr/etc; ostree zeroes mtimes, so --nomtime): only the files the
+    // compose changes on purpose differ, and /var entries are missing until systemd-tmpfiles makes them at boot.
+    execFileSync('cp', ['-a', join(dest, 'usr/etc'), join(dest, 'etc')]);
+    let verify = '';
+    try {
+      verify = execFileSync('rpm', ['--root', dest, '--dbpath', '/usr/share/rpm', '-Va', '--nomtime'], { encoding: 'utf8' });
+    } catch (err) {
+      verify = (err as { stdout: string }).stdout;
+    }
+    const lines = verify.trim().split('\n');
+    expect(lines).toContain('S.5......  c /etc/passwd');
+    const unexpected = lines.filter(
+      (l) =>
+        !/^missing +(c )?\/var\//.test(l) && // tmpfiles.d entries now
+        !/^S\.5\.{6}  c \/etc\/(passwd|group|shadow|gshadow|nsswitch\.conf)$/.test(l) && // %pre users + nss-altfiles split
+        !/^\.M\.{7}  g /.test(l), // %ghost files made by scriptlets with their own modes
+    );
+    expect(unexpected).toEqual([]);
     const ls = execFileSync('ostree', ['ls', `--repo=${join(scratch, 'repo')}`, commits[0]!, '/usr/lib/ostree-boot'], { encoding: 'utf8' }).trim();
     expect(ls).toMatch(/^d00755 0 0\s+0 \/usr\/lib\/ostree-boot$/); // boot-location: modules leaves it empty
   });

@@ -175,6 +175,22 @@ describe('postprocessRoot on small and hostile trees', () => {
     expect(readFileSync(join(root, 'usr/lib/tmpfiles.d/rpm-ostree-autovar.conf'), 'utf8')).toBe('L /var/lib/rpm - - - - ../../usr/share/rpm\nd /var/lib 0755 root root - -\nd /var/lib/app 0755 root root - -\n');
   });
 
+  it('turns overlay whiteouts into .ostree-wh. files, drops other device nodes, FIFOs and sockets, records the treefile', async () => {
+    const root = smallTree('special', (r) => {
+      mkdirSync(join(r, 'usr/share/ovl'), { recursive: true });
+      execFileSync('mknod', ['-m', '0600', join(r, 'usr/share/ovl/gone'), 'c', '0', '0']);
+      mkdirSync(join(r, 'usr/lib'));
+      execFileSync('mknod', ['-m', '0666', join(r, 'usr/lib/null'), 'c', '1', '3']);
+      execFileSync('mkfifo', [join(r, 'usr/lib/fifo')]);
+      execFileSync('/usr/bin/python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', join(r, 'usr/lib/sock')]);
+    });
+    const r = await postprocessRoot(root, { container: true, units: [] });
+    expect(r.droppedSpecialFiles).toEqual(['/usr/lib/fifo', '/usr/lib/null', '/usr/lib/sock']);
+    expect(readdirSync(join(root, 'usr/share/ovl'))).toEqual(['.ostree-wh.gone']);
+    expect(lstatSync(join(root, 'usr/share/ovl/.ostree-wh.gone')).mode & 0o7777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(root, 'usr/share/rpm-ostree/treefile.json'), 'utf8'))).toEqual({ container: true, units: [] });
+  });
+
   it('refuses a symlinked /etc', async () => {
     const out = outsideMarker();
     const root = smallTree('symlinked-etc', (r) => {

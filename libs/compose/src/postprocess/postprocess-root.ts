@@ -82,6 +82,8 @@ export interface PostprocessResult {
   droppedVarFiles: string[];
   passwdCheck?: PasswdCheckResult;
   removedFiles: string[];
+  /** Device nodes, FIFOs and sockets dropped (ostree cannot store them; overlay whiteouts are converted instead). */
+  droppedSpecialFiles: string[];
 }
 
 const TOPLEVEL_DIRS = ['dev', 'proc', 'run', 'sys', 'var', 'sysroot'];
@@ -142,7 +144,7 @@ export async function postprocessRoot(
     throwIfAborted(options.signal);
     options.onProgress?.({ type: 'postprocess', step: name, detail });
   };
-  const result: PostprocessResult = { tmpfilesEntries: 0, droppedVarFiles: [], removedFiles: [] };
+  const result: PostprocessResult = { tmpfilesEntries: 0, droppedVarFiles: [], removedFiles: [], droppedSpecialFiles: [] };
 
   const rootSt = await lstat(root).catch((err: unknown) => {
     throw fromSystemError(err, `opening the tree ${root}`);
@@ -291,12 +293,16 @@ export async function postprocessRoot(
     const p = join(root, wantsdir, service);
     if (!(await exists(p))) await symlink(`../${service}`, p);
   }
-  await whiteouts(root);
   await rpmdbBaseLocation(root);
+  if (treefile !== null && typeof treefile === 'object') {
+    // rpm-ostree records the treefile it composed from (compose_postprocess → write_compose_json)
+    await writeFileInTree(root, 'usr/share/rpm-ostree/treefile.json', JSON.stringify(treefile), 0o644);
+  }
 
   // --- 3. top level --------------------------------------------------------------------------------
   step('rootfs');
   await prepareToplevel(root, treefile['tmp-is-dir'] ?? false);
+  result.droppedSpecialFiles = await specialFiles(root);
   return result;
 }
 
@@ -538,21 +544,27 @@ async function postprocessUseradd(root: string): Promise<void> {
   await writeFileInTree(root, 'usr/etc/default/useradd', `${out.join('\n')}\n`, 0o644);
 }
 
-/** Character devices 0:0 (overlayfs whiteouts) become `.ostree-wh.<name>` regular files (ostree's convention). */
-async function whiteouts(root: string): Promise<void> {
+/**
+ * Character devices 0:0 (overlayfs whiteouts) become `.ostree-wh.<name>` regular files (ostree's convention);
+ * other device nodes, FIFOs and sockets cannot be committed and are dropped (rpm-ostree's `ignore-devices`).
+ */
+async function specialFiles(root: string): Promise<string[]> {
+  const dropped: string[] = [];
   const walk = async (dir: string) => {
     for (const ent of await readdir(dir, { withFileTypes: true })) {
       const p = join(dir, ent.name);
       if (ent.isDirectory()) await walk(p);
-      else if (ent.isCharacterDevice()) {
+      else if (ent.isCharacterDevice() || ent.isBlockDevice() || ent.isFIFO() || ent.isSocket()) {
         const st = await lstat(p);
-        if (st.rdev !== 0) continue;
         await unlink(p);
-        await writeFileInTree(root, join(dir, `.ostree-wh.${ent.name}`).slice(root.length + 1), '', st.mode & 0o7777);
+        if (ent.isCharacterDevice() && st.rdev === 0) {
+          await writeFileInTree(root, join(dir, `.ostree-wh.${ent.name}`).slice(root.length + 1), '', st.mode & 0o7777);
+        } else dropped.push(`/${p.slice(root.length + 1)}`);
       }
     }
   };
-  await walk(join(root, 'usr'));
+  await walk(root);
+  return dropped.sort();
 }
 
 /** usr/lib/sysimage/rpm-ostree-base-db (hardlinks of usr/share/rpm) and usr/lib/sysimage/rpm → ../../share/rpm. */
