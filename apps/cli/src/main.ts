@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { nodeContext, type CliContext } from './context.js';
 import { reportError } from './error-handler.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-status.js';
+import { ExitRequest } from './exit-request.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -15,6 +16,7 @@ export async function main(argv: readonly string[], ctx: CliContext = nodeContex
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof ExitRequest) return error.status;
     if (error instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; real usage errors were already printed.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;

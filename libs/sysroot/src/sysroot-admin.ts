@@ -37,20 +37,31 @@ export async function setDefaultLocked(sysroot: Sysroot, index: number, opts: Ad
 }
 
 /**
- * `rpm-ostree rollback`: the rollback deployment (the stateroot's first one after the booted
- * deployment — or, on a sysroot nothing is booted from, after its first deployment) becomes the
- * default; the rest keep their order.
+ * `rpm-ostree rollback` (rpmostreed-transaction-types.cxx): the rollback deployment (the stateroot's
+ * first one after the booted deployment) becomes the default; when there is none but a pending
+ * deployment sits above the booted one, the booted deployment moves back on top (undoing an upgrade
+ * before reboot, or a previous rollback). A staged pending deployment is refused. On a sysroot
+ * nothing is booted from, the stateroot's second deployment is the rollback. The rest keep their
+ * order; nothing is written when the default does not change.
  */
 export async function rollbackLocked(sysroot: Sysroot, stateroot: string | undefined, opts: AdminOptions = {}): Promise<Deployment> {
   await sysroot.reload();
   const os = sysroot.resolveStateroot(stateroot);
-  let rollback: Deployment | undefined;
-  if (sysroot.booted) rollback = sysroot.queryDeploymentsFor(os).rollback;
-  else rollback = sysroot.deployments.filter((d) => d.stateroot === os && !d.staged)[1];
-  if (!rollback) throw new NotFoundError('No rollback deployment found');
-  const list = [rollback, ...sysroot.deployments.filter((d) => d !== rollback && !d.staged)].map(work);
+  let target: Deployment | undefined;
+  if (sysroot.booted) {
+    const { pending, rollback } = sysroot.queryDeploymentsFor(os);
+    if (!rollback && !pending) throw new NotFoundError('No rollback deployment found');
+    if (pending?.staged) throw new ConflictError('Staged deployment (remove with cleanup -p)');
+    target = rollback ?? sysroot.booted;
+  } else {
+    target = sysroot.deployments.filter((d) => d.stateroot === os && !d.staged)[1];
+    if (!target) throw new NotFoundError('No rollback deployment found');
+  }
+  const chosen = target;
+  if (sameDeployment(sysroot.deployments[0], chosen)) return chosen;
+  const list = [chosen, ...sysroot.deployments.filter((d) => !sameDeployment(d, chosen) && !d.staged)].map(work);
   await writeDeployments(sysroot, list, { postclean: true, ...opts });
-  return rollback;
+  return chosen;
 }
 
 /** `ostree admin pin [--unpin] INDEX` (ostree_sysroot_deployment_set_pinned): a key in the origin's transient group. */

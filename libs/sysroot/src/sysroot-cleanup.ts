@@ -48,7 +48,8 @@ export function formatSize(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  // GLib separates number and unit with a no-break space (U+00A0); only "bytes" gets a plain one.
+  return `${value.toFixed(1)}\u00a0${units[unit]}`;
 }
 
 /**

@@ -120,6 +120,11 @@ export async function deploymentViews(sysroot: Sysroot): Promise<DeploymentView[
 
 /** Parses an `ostree admin` deployment index argument. */
 export function parseIndex(text: string): number {
-  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`Invalid index: ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`Invalid index: ${text}`);
   return Number(text);
+}
+
+/** Prints the library's ostree-style progress lines (`Copying /etc changes: …`) as they happen. */
+export function printLines(ctx: CliContext): (line: string) => void {
+  return (line) => ctx.stdout(`${line}\n`);
 }

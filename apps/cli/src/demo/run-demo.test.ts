@@ -1,8 +1,9 @@
 // The README demo end to end, in-process, in a temp directory.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTree } from '../../test/sysroot-fixture.js';
 import type { CliContext } from '../context.js';
 import { DEMO_MARKER, runDemo, shellQuote } from './run-demo.js';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'tsostree-demo-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTree(work);
 });
 
 async function demo(dir: string): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -23,12 +24,22 @@ async function demo(dir: string): Promise<{ status: number; stdout: string; stde
 }
 
 describe('the README demo', () => {
-  it('builds the repository from the sample OS and shows each command', async () => {
+  it('deploys v1, merges /etc into v2, shows status, rolls back', async () => {
     const result = await demo('demo');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain("$ tsostree ostree commit --repo=demo/repo --branch=demo/x86_64/stable --subject='Demo OS 1'");
-    expect(result.stdout).toMatch(/\nVersion: 2\n[\s\S]*\nVersion: 1\n/);
+    const out = result.stdout;
+    expect(out).toContain("$ tsostree ostree commit --repo=demo/sysroot/ostree/repo --branch=demo/x86_64/stable --subject='Demo OS 1'");
+    expect(out).toMatch(/\$ tsostree ostree admin deploy --sysroot=demo\/sysroot --os=demo --karg=root=LABEL=demo-root --karg=quiet demo\/x86_64\/stable\n(.*\n)?Bootloader updated; bootconfig swap: yes; bootversion: boot\.1\.1, deployment count change: 1\n/);
+    expect(out).toContain('M    demo.conf\nD    hostname\nA    local.conf\n');
+    expect(out).toContain('Copying /etc changes: 1 modified, 1 removed, 1 added\n');
+    expect(out).toContain('log_level=debug\nWelcome to tsostree demo OS 2.\n');
+    // status before the rollback: v2 first (pending), v1 booted; after: v1 first and booted
+    const statuses = out.split('$ tsostree status --sysroot=demo/sysroot\n').slice(1).map((s) => s.slice(0, s.indexOf('\n\n#')));
+    expect(statuses).toHaveLength(2);
+    expect(statuses[0]).toMatch(/^State: idle\nDeployments:\n {2}demo\/x86_64\/stable\n {19}Version: 2 [\s\S]*\n● demo\/x86_64\/stable\n {19}Version: 1 /);
+    expect(statuses[1]).toMatch(/^State: idle\nDeployments:\n● demo\/x86_64\/stable\n {19}Version: 1 [\s\S]*\n {2}demo\/x86_64\/stable\n {19}Version: 2 /);
+    expect(out).toMatch(/\$ tsostree rollback --sysroot=demo\/sysroot\nMoving '[0-9a-f]{64}\.0' to be first deployment\n/);
     expect(await readFile(join(work, 'demo', DEMO_MARKER), 'utf8')).toContain('npm run demo');
   });
 

@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import type { CliContext } from '../../../context.js';
-import { notImplemented } from '../../../not-implemented.js';
+import { openSysroot, printLines } from '../../sysroot-option.js';
 
 /** `tsostree ostree admin cleanup` */
-export function adminCleanupCommand(_ctx: CliContext): Command {
+export function adminCleanupCommand(ctx: CliContext): Command {
   return new Command('cleanup')
     .summary('Delete untagged deployments and repository objects')
     .description('Delete untagged deployments and repository objects.')
     .option('--sysroot <path>', 'sysroot (default /)')
-    .action(notImplemented('ostree admin cleanup'));
+    .action(async (opts: { sysroot?: string }) => {
+      const sysroot = await openSysroot(ctx, opts.sysroot);
+      await sysroot.cleanup({ onMessage: printLines(ctx) });
+    });
 }

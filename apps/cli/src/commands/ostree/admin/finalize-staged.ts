@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import type { CliContext } from '../../../context.js';
-import { notImplemented } from '../../../not-implemented.js';
+import { openSysroot, printLines } from '../../sysroot-option.js';
 
 /** `tsostree ostree admin finalize-staged` */
-export function adminFinalizeStagedCommand(_ctx: CliContext): Command {
+export function adminFinalizeStagedCommand(ctx: CliContext): Command {
   return new Command('finalize-staged')
     .summary('Finalize the staged deployment (at shutdown)')
-    .description('Finalize the staged deployment (at shutdown).')
+    .description('Finalize the staged deployment: merge /etc now and make it the default (run at shutdown).')
     .option('--sysroot <path>', 'sysroot (default /)')
-    .action(notImplemented('ostree admin finalize-staged'));
+    .action(async (opts: { sysroot?: string }) => {
+      const sysroot = await openSysroot(ctx, opts.sysroot);
+      await sysroot.finalizeStaged({ onMessage: printLines(ctx) });
+    });
 }
