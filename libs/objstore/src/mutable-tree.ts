@@ -2,7 +2,7 @@ import { ConflictError, CorruptError } from '@tsostree/errors';
 import { parseDirTree, serializeDirTree, type DirTree } from './format/dirtree.js';
 import { OSTREE_MAX_RECURSION } from './format/checksum.js';
 import { assertFilename } from './format/validate.js';
-import { readMetadataObject, writeMetadataObject, type WriteTxn } from './repo-objects.js';
+import { readMetadataObject, readMetadataObjectSync, writeMetadataObjectSync, type WriteTxn } from './repo-objects.js';
 import type { Repo } from './repo.js';
 
 /**
@@ -32,7 +32,16 @@ export class MutableTree {
   /** Loads the children of a lazy node. */
   async ensureLoaded(repo: Repo): Promise<void> {
     if (this.loaded) return;
-    const tree = parseDirTree(await readMetadataObject(repo, 'dirtree', this.lazyTree!));
+    this.fill(parseDirTree(await readMetadataObject(repo, 'dirtree', this.lazyTree!)));
+  }
+
+  /** Synchronous {@link ensureLoaded} (dirtree objects are small). */
+  ensureLoadedSync(repo: Repo): void {
+    if (this.loaded) return;
+    this.fill(parseDirTree(readMetadataObjectSync(repo, 'dirtree', this.lazyTree!)));
+  }
+
+  private fill(tree: DirTree): void {
     for (const f of tree.files) this.files.set(f.name, f.checksum);
     for (const d of tree.dirs) this.dirs.set(d.name, MutableTree.lazy(d.treeChecksum, d.metaChecksum));
     this.loaded = true;
@@ -47,6 +56,15 @@ export class MutableTree {
   async putFile(repo: Repo, name: string, checksum: string): Promise<void> {
     assertFilename(name);
     await this.ensureLoaded(repo);
+    this.dirs.delete(name);
+    this.files.set(name, checksum);
+    this.touch();
+  }
+
+  /** Synchronous {@link putFile}. */
+  putFileSync(repo: Repo, name: string, checksum: string): void {
+    assertFilename(name);
+    this.ensureLoadedSync(repo);
     this.dirs.delete(name);
     this.files.set(name, checksum);
     this.touch();
@@ -75,17 +93,22 @@ export class MutableTree {
 
   /** Writes every modified dirtree bottom-up and returns this node's dirtree checksum. */
   async write(repo: Repo, txn?: WriteTxn, depth = 0): Promise<string> {
+    return this.writeSync(repo, txn, depth);
+  }
+
+  /** Synchronous {@link write}: dirtrees are small, one direct write each. */
+  writeSync(repo: Repo, txn?: WriteTxn, depth = 0): string {
     if (depth > OSTREE_MAX_RECURSION) throw new CorruptError(`tree exceeds the maximum depth ${OSTREE_MAX_RECURSION}`);
     if (this.contentsChecksum !== undefined) return this.contentsChecksum;
-    await this.ensureLoaded(repo);
+    this.ensureLoadedSync(repo);
     const tree: DirTree = { files: [], dirs: [] };
     for (const [name, checksum] of this.files) tree.files.push({ name, checksum });
     for (const [name, sub] of this.dirs) {
-      const treeChecksum = await sub.write(repo, txn, depth + 1);
+      const treeChecksum = sub.writeSync(repo, txn, depth + 1);
       if (sub.metaChecksum === undefined) throw new ConflictError(`directory ${name} has no metadata`);
       tree.dirs.push({ name, treeChecksum, metaChecksum: sub.metaChecksum });
     }
-    this.contentsChecksum = await writeMetadataObject(repo, 'dirtree', serializeDirTree(tree), txn ? { txn } : {});
+    this.contentsChecksum = writeMetadataObjectSync(repo, 'dirtree', serializeDirTree(tree), txn ? { txn } : {});
     return this.contentsChecksum;
   }
 }

@@ -1,10 +1,16 @@
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AbortedError, IoError, isTsostreeError } from '@tsostree/errors';
+import { serializeDirMeta } from './format/dirmeta.js';
+import { SMALL_FILE_LIMIT } from './repo-content.js';
+import { WriteTxn, hasObject, readMetadataObjectSync, syncFilesystem, writeMetadataObjectSync } from './repo-objects.js';
+import { readRef } from './repo-refs.js';
 import { Repo, REPO_MODES } from './repo.js';
 import { commitDirectory } from './repo-commit.js';
 import { Variant } from './format/gvariant/value.js';
 import { ostree, tempDir } from '../test/tmp.js';
-import { makeSampleTree } from '../test/trees.js';
+import { bytes, makeSampleTree } from '../test/trees.js';
 
 const TS = 1577836800; // 2020-01-01T00:00:00Z
 
@@ -67,5 +73,77 @@ describe('commitDirectory vs real ostree commit', () => {
     const t3 = ostree(['commit', `--repo=${theirs}`, '-b', 'own', `--timestamp=@${TS}`, '--owner-uid=42', '--owner-gid=43', tree]).trim();
     const o3 = await commitDirectory(repo, tree, { branch: 'own', timestamp: TS, ownerUid: 42, ownerGid: 43 });
     expect(o3.checksum).toBe(t3);
+  });
+});
+
+describe('commitDirectory: direct-syscall path and transaction', () => {
+  it.each(REPO_MODES)('matches ostree at the read-buffer boundaries in %s mode', async (mode) => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await mkdir(tree);
+    // Around SMALL_FILE_LIMIT (whole-file read into the reused buffer vs streamed copy), plus two
+    // files with equal content (the second is a staged duplicate) and a large symlink target.
+    for (const size of [0, 1, SMALL_FILE_LIMIT - 1, SMALL_FILE_LIMIT, SMALL_FILE_LIMIT + 1, 2 * SMALL_FILE_LIMIT + 3]) {
+      await writeFile(join(tree, `f${size}`), bytes(size, size + 7));
+    }
+    await writeFile(join(tree, 'dup-of-f1'), bytes(1, 8));
+    await symlink('t'.repeat(1000), join(tree, 'long-link'));
+    ostree(['init', `--repo=${join(dir, 'theirs')}`, `--mode=${mode}`]);
+    const theirs = ostree(['commit', `--repo=${join(dir, 'theirs')}`, '-b', 'b', `--timestamp=@${TS}`, tree]).trim();
+    const repo = await Repo.init(join(dir, 'ours'), { mode });
+    const ours = await commitDirectory(repo, tree, { branch: 'b', timestamp: TS });
+    expect(ours.checksum).toBe(theirs);
+    expect(ostree(['fsck', `--repo=${join(dir, 'ours')}`])).toMatch(/Verifying content integrity of 1 commit/);
+    // Nothing staged is left behind in tmp/.
+    expect((await readdir(repo.tmpDir)).filter((n) => n !== 'cache')).toEqual([]);
+  });
+
+  it('stops at an abort between files, leaves no ref and removes what it staged', async () => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await mkdir(tree);
+    for (let i = 0; i < 1500; i++) await writeFile(join(tree, `f${i}`), `file ${i}`);
+    const repo = await Repo.init(join(dir, 'ours'), { mode: 'bare-user' });
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const error = await commitDirectory(repo, tree, {
+      branch: 'b',
+      timestamp: TS,
+      signal: ac.signal,
+      onProgress: (e) => {
+        seen.push(e.files);
+        if (e.files >= 1000) ac.abort();
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isTsostreeError(error, AbortedError.code)).toBe(true);
+    expect(seen.at(-1)).toBeLessThan(1500);
+    expect(await readRef(repo, 'b')).toBeUndefined();
+    expect((await readdir(repo.tmpDir)).filter((n) => n !== 'cache')).toEqual([]);
+    expect(await readdir(repo.resolve('objects'))).toEqual([]);
+  });
+});
+
+describe('WriteTxn', () => {
+  it('keeps staged objects invisible until commit, then makes them readable', async () => {
+    const dir = await tempDir();
+    const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user' });
+    const txn = new WriteTxn(repo);
+    const csum = writeMetadataObjectSync(repo, 'dirmeta', serializeDirMeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }), { txn });
+    expect(txn.has(csum, 'dirmeta')).toBe(true);
+    expect(await hasObject(repo, 'dirmeta', csum)).toBe(false);
+    expect(await hasObject(repo, 'dirmeta', csum, txn)).toBe(true);
+    await txn.commit();
+    expect(txn.size).toBe(0);
+    expect(await hasObject(repo, 'dirmeta', csum)).toBe(true);
+    expect(readMetadataObjectSync(repo, 'dirmeta', csum).length).toBeGreaterThan(0);
+  });
+
+  it('syncFilesystem runs syncfs on the repository filesystem and reports a missing path as an error', async () => {
+    const dir = await tempDir();
+    expect(await syncFilesystem(dir)).toBe(true);
+    await expect(syncFilesystem(join(dir, 'missing'))).rejects.toMatchObject({ code: IoError.code });
   });
 });

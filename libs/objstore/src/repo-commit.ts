@@ -1,4 +1,5 @@
-import { lstat, opendir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   InvalidArgumentError,
@@ -13,9 +14,9 @@ import { serializeDirMeta } from './format/dirmeta.js';
 import { Variant } from './format/gvariant/value.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, filenameProblem } from './format/validate.js';
 import { MutableTree } from './mutable-tree.js';
-import { storeContent, storeFileFromPath, type ContentMeta } from './repo-content.js';
+import { storeContent, storeContentSync, storeFileFromPath, storeFileFromPathSync, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
-import { WriteTxn, readMetadataObject, writeMetadataObject } from './repo-objects.js';
+import { WriteTxn, readMetadataObject, writeMetadataObject, writeMetadataObjectSync } from './repo-objects.js';
 import { readRef, resolveRev, writeRef } from './repo-refs.js';
 import type { Repo } from './repo.js';
 import type { Xattr } from './xattrs.js';
@@ -98,7 +99,13 @@ interface WalkContext {
   errors: unknown[];
   dirmetaCache: Map<string, string>;
   txn: WriteTxn;
+  /** Store files with direct (synchronous) syscalls: every mode but archive. */
+  direct: boolean;
+  lastYield: number;
 }
+
+/** Longest stretch of synchronous work before the walker yields to the event loop. */
+const YIELD_MS = 40;
 
 function canonicalMode(mode: number, ctx: WalkContext): number {
   if (!ctx.canonical) return mode;
@@ -116,27 +123,105 @@ function xattrsOf(path: string, ctx: WalkContext): Xattr[] {
   return ctx.readXattrs ? ctx.repo.xattrs.list(path) : [];
 }
 
-async function storeDirMeta(ctx: WalkContext, meta: { uid: number; gid: number; mode: number; xattrs: Xattr[] }): Promise<string> {
+function storeDirMeta(ctx: WalkContext, meta: { uid: number; gid: number; mode: number; xattrs: Xattr[] }): string {
   const bytes = serializeDirMeta(meta);
   const key = Buffer.from(bytes).toString('base64');
   const cached = ctx.dirmetaCache.get(key);
   if (cached) return cached;
-  const csum = await writeMetadataObject(ctx.repo, 'dirmeta', bytes, { txn: ctx.txn });
+  const csum = writeMetadataObjectSync(ctx.repo, 'dirmeta', bytes, { txn: ctx.txn });
   ctx.dirmetaCache.set(key, csum);
   return csum;
+}
+
+/** Between synchronous batches: let timers, signals and other I/O run; report progress. */
+async function maybeYield(ctx: WalkContext): Promise<void> {
+  const now = performance.now();
+  if (now - ctx.lastYield < YIELD_MS) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  ctx.lastYield = performance.now();
+  throwIfAborted(ctx.opts.signal);
+  ctx.opts.onProgress?.({ ...ctx.progress });
+}
+
+/** Builds the header metadata of a non-directory entry, refusing other file types. */
+function entryMeta(ctx: WalkContext, child: string, st: Stats): ContentMeta {
+  const fmt = st.mode & S_IFMT;
+  if (fmt !== S_IFREG && fmt !== S_IFLNK) {
+    if (fmt === S_IFDIR) throw new InvalidArgumentError(`${child} changed type while being committed`);
+    throw new UnsupportedError(`Unsupported file type for ${child} (only regular files, symlinks and directories)`);
+  }
+  const { uid, gid } = owner(st, ctx);
+  return {
+    uid,
+    gid,
+    mode: fmt === S_IFLNK ? S_IFLNK | 0o777 : canonicalMode(st.mode, ctx),
+    symlinkTarget: '',
+    xattrs: xattrsOf(child, ctx),
+  };
+}
+
+/** Stores one file or symlink with direct syscalls (bare modes). */
+function storeEntrySync(ctx: WalkContext, child: string, name: string, node: MutableTree): void {
+  let st: Stats;
+  try {
+    st = lstatSync(child);
+  } catch (error) {
+    throw fromSystemError(error, `stat ${child}`);
+  }
+  const meta = entryMeta(ctx, child, st);
+  let checksum: string;
+  if ((st.mode & S_IFMT) === S_IFLNK) {
+    try {
+      meta.symlinkTarget = readlinkSync(child);
+    } catch (error) {
+      throw fromSystemError(error, `readlink ${child}`);
+    }
+    checksum = storeContentSync(ctx.repo, meta, undefined, ctx.txn);
+  } else {
+    checksum = storeFileFromPathSync(ctx.repo, child, meta, st.size, ctx.txn);
+    ctx.progress.bytes += st.size;
+  }
+  ctx.progress.files++;
+  node.putFileSync(ctx.repo, name, checksum);
+}
+
+/** Stores one file or symlink through the thread pool (archive: compression runs off the main thread). */
+async function storeEntryAsync(ctx: WalkContext, child: string, name: string, node: MutableTree): Promise<void> {
+  let st: Stats;
+  try {
+    st = await lstat(child);
+  } catch (error) {
+    throw fromSystemError(error, `stat ${child}`);
+  }
+  const meta = entryMeta(ctx, child, st);
+  let checksum: string;
+  if ((st.mode & S_IFMT) === S_IFLNK) {
+    try {
+      meta.symlinkTarget = await readlink(child);
+    } catch (error) {
+      throw fromSystemError(error, `readlink ${child}`);
+    }
+    checksum = await storeContent(ctx.repo, meta, undefined, ctx.txn);
+  } else {
+    checksum = await storeFileFromPath(ctx.repo, child, meta, st.size, ctx.txn);
+    ctx.progress.bytes += st.size;
+  }
+  ctx.progress.files++;
+  if (ctx.progress.files % 1000 === 0) ctx.opts.onProgress?.({ ...ctx.progress });
+  node.putFileSync(ctx.repo, name, checksum);
 }
 
 async function walkDir(ctx: WalkContext, path: string, node: MutableTree, depth: number): Promise<void> {
   throwIfAborted(ctx.opts.signal);
   if (depth > 256) throw new InvalidArgumentError(`directory nesting too deep at ${path}`);
-  let dir;
+  let entries: Dirent[];
   try {
-    dir = await opendir(path, { bufferSize: 256 });
+    entries = readdirSync(path, { withFileTypes: true });
   } catch (error) {
     throw fromSystemError(error, `reading directory ${path}`);
   }
   const subdirs: [string, string][] = [];
-  for await (const entry of dir) {
+  for (const entry of entries) {
     const name = entry.name;
     const problem = filenameProblem(name);
     if (problem) throw new InvalidArgumentError(`cannot commit ${join(path, name)}: ${problem}`);
@@ -145,43 +230,14 @@ async function walkDir(ctx: WalkContext, path: string, node: MutableTree, depth:
       subdirs.push([name, child]);
       continue;
     }
-    const task = ctx.limit(async () => {
-      let st;
-      try {
-        st = await lstat(child);
-      } catch (error) {
-        throw fromSystemError(error, `stat ${child}`);
-      }
-      const fmt = st.mode & S_IFMT;
-      if (fmt !== S_IFREG && fmt !== S_IFLNK) {
-        if (fmt === S_IFDIR) throw new InvalidArgumentError(`${child} changed type while being committed`);
-        throw new UnsupportedError(`Unsupported file type for ${child} (only regular files, symlinks and directories)`);
-      }
-      const { uid, gid } = owner(st, ctx);
-      const meta: ContentMeta = {
-        uid,
-        gid,
-        mode: canonicalMode(st.mode, ctx),
-        symlinkTarget: '',
-        xattrs: xattrsOf(child, ctx),
-      };
-      let checksum: string;
-      if (fmt === S_IFLNK) {
-        try {
-          meta.symlinkTarget = await readlink(child);
-        } catch (error) {
-          throw fromSystemError(error, `readlink ${child}`);
-        }
-        meta.mode = S_IFLNK | 0o777;
-        checksum = await storeContent(ctx.repo, meta, undefined, ctx.txn);
-      } else {
-        checksum = await storeFileFromPath(ctx.repo, child, meta, st.size, ctx.txn);
-        ctx.progress.bytes += st.size;
-      }
-      ctx.progress.files++;
+    if (ctx.direct) {
+      if (ctx.opts.signal?.aborted) throwIfAborted(ctx.opts.signal);
+      storeEntrySync(ctx, child, name, node);
       if (ctx.progress.files % 1000 === 0) ctx.opts.onProgress?.({ ...ctx.progress });
-      await node.putFile(ctx.repo, name, checksum);
-    });
+      await maybeYield(ctx);
+      continue;
+    }
+    const task = ctx.limit(() => storeEntryAsync(ctx, child, name, node));
     ctx.pending.push(task.catch((e: unknown) => void ctx.errors.push(e)));
   }
   for (const [name, child] of subdirs) {
@@ -193,13 +249,13 @@ async function walkDir(ctx: WalkContext, path: string, node: MutableTree, depth:
 async function commitDirInto(ctx: WalkContext, path: string, node: MutableTree, depth: number): Promise<void> {
   let st;
   try {
-    st = await lstat(path);
+    st = lstatSync(path);
   } catch (error) {
     throw fromSystemError(error, `stat ${path}`);
   }
   if (!st.isDirectory()) throw new InvalidArgumentError(`${path} is not a directory`);
   const { uid, gid } = owner(st, ctx);
-  node.metaChecksum = await storeDirMeta(ctx, { uid, gid, mode: canonicalMode(st.mode, ctx), xattrs: xattrsOf(path, ctx) });
+  node.metaChecksum = storeDirMeta(ctx, { uid, gid, mode: canonicalMode(st.mode, ctx), xattrs: xattrsOf(path, ctx) });
   node.touch();
   await walkDir(ctx, path, node, depth);
 }
@@ -239,6 +295,8 @@ async function commitLocked(repo: Repo, path: string | undefined, options: Commi
     errors: [],
     dirmetaCache: new Map(),
     txn: new WriteTxn(repo),
+    direct: !repo.isArchive,
+    lastYield: performance.now(),
   };
   try {
     return await commitInTxn(repo, options, ctx, trees);
@@ -271,7 +329,7 @@ async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext,
   await Promise.all(ctx.pending);
   if (ctx.errors.length > 0) throw ctx.errors[0];
   options.onProgress?.({ ...ctx.progress });
-  const rootTree = await root.write(repo, ctx.txn);
+  const rootTree = root.writeSync(repo, ctx.txn);
   const rootMeta = root.metaChecksum!;
 
   let parent: string | null = null;
