@@ -208,8 +208,9 @@ export {
   gpgSignData,
   verifyGpgSignatures,
   gpgSignatureKeyIds,
+  gpgAlgorithmName,
 } from './sign/gpg.js';
-export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck, GpgVerifyOptions } from './sign/gpg.js';
+export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck, GpgSignatureStatus, GpgVerifyOptions } from './sign/gpg.js';
 export { loadRemoteGpgKeys, importRemoteGpgKeys } from './sign/gpg-keyrings.js';
 export type { RemoteGpgKeyOptions } from './sign/gpg-keyrings.js';
 export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures } from './sign/signature-metadata.js';

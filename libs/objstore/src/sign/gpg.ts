@@ -114,18 +114,62 @@ export async function gpgSignData(data: Uint8Array, key: GpgSecretKey, options: 
   return openpgp.sign({ message, signingKeys: key, detached: true, format: 'binary', ...(options.date ? { date: options.date } : {}) });
 }
 
-/** The outcome for one signature packet. */
+/** GnuPG's verdict on one signature, in the order ostree describes them. */
+export type GpgSignatureStatus = 'good' | 'missing-key' | 'revoked-key' | 'expired-signature' | 'expired-key' | 'bad';
+
+/** The outcome for one signature packet (the fields ostree's `describe` prints). */
 export interface GpgSignatureCheck {
   type: 'gpg';
   valid: boolean;
+  status?: GpgSignatureStatus;
   /** Issuer key ID (16 uppercase hex), when the signature names one. */
   keyId?: string;
   /** Fingerprint (40 uppercase hex) of the primary key that made it, when that key is in the keyring. */
   fingerprint?: string;
+  /** Fingerprint of the (sub)key that made it, when known. */
+  signingFingerprint?: string;
+  /** Public-key algorithm as GPGME names it (`RSA`, `DSA`, `ECDSA`, `EdDSA`, …). */
+  algorithm?: string;
   /** Signature creation time. */
   created?: Date;
+  /** Signature expiry, when it has one. */
+  signatureExpires?: Date;
+  /** Expiry of the signing (sub)key and of the primary key, when they have one. */
+  keyExpires?: Date;
+  primaryKeyExpires?: Date;
+  /** The signer's primary user ID, split like GPGME (name, email). */
+  userName?: string;
+  userEmail?: string;
   /** Why it is invalid, or "Good signature from …". */
   message: string;
+}
+
+/** GPGME's `gpgme_pubkey_algo_name` for an OpenPGP public-key algorithm number. */
+export function gpgAlgorithmName(algo: number | null | undefined): string {
+  switch (algo) {
+    case 1:
+      return 'RSA';
+    case 2:
+      return 'RSA-E';
+    case 3:
+      return 'RSA-S';
+    case 16:
+      return 'ELG-E';
+    case 17:
+      return 'DSA';
+    case 18:
+      return 'ECDH';
+    case 19:
+      return 'ECDSA';
+    case 20:
+      return 'ELG';
+    case 22:
+    case 27:
+    case 28:
+      return 'EdDSA';
+    default:
+      return 'Unknown';
+  }
 }
 
 function describeFailure(error: unknown, known: boolean): string {
@@ -185,23 +229,57 @@ export async function verifyGpgSignatures(
     for (const r of results) {
       const keyId = r.keyID.toHex().toUpperCase();
       const signer = keys.find((k) => k.getKeys(r.keyID).length > 0);
-      let created: Date | undefined;
+      const signingKey = signer?.getKeys(r.keyID)[0];
+      let packet: openpgp.SignaturePacket | undefined;
       try {
-        const packet = (await r.signature).packets[0];
-        created = packet?.created ?? undefined;
+        packet = (await r.signature).packets[0];
       } catch {
-        created = undefined;
+        packet = undefined;
       }
-      const base = { type: 'gpg' as const, keyId, ...(signer ? { fingerprint: signer.getFingerprint().toUpperCase() } : {}), ...(created ? { created } : {}) };
+      const created = packet?.created ?? undefined;
+      const sigExpires =
+        created && packet?.signatureExpirationTime ? new Date(created.getTime() + packet.signatureExpirationTime * 1000) : undefined;
+      const keyExpires = signingKey ? await subkeyExpiry(signer!, signingKey) : undefined;
+      const primaryKeyExpires = signer ? await keyExpiry(signer) : undefined;
+      const user = signer ? await primaryUser(signer) : undefined;
+      const base = {
+        type: 'gpg' as const,
+        keyId,
+        algorithm: gpgAlgorithmName(packet?.publicKeyAlgorithm),
+        ...(signer ? { fingerprint: signer.getFingerprint().toUpperCase() } : {}),
+        ...(signingKey ? { signingFingerprint: signingKey.getFingerprint().toUpperCase() } : {}),
+        ...(created ? { created } : {}),
+        ...(sigExpires ? { signatureExpires: sigExpires } : {}),
+        ...(keyExpires ? { keyExpires } : {}),
+        ...(primaryKeyExpires ? { primaryKeyExpires } : {}),
+        ...(user ? { userName: user.name, userEmail: user.email } : {}),
+      };
+      const userText = user ? `${user.name} <${user.email}>` : keyId;
       try {
         await r.verified;
-        const uid = signer ? await primaryUserId(signer) : undefined;
-        checks.push({ ...base, valid: true, message: `Good signature from "${uid ?? keyId}"` });
+        checks.push({ ...base, valid: true, status: 'good', message: `Good signature from "${userText}"` });
       } catch (error) {
-        const expiry = signer ? await keyExpiry(signer) : undefined;
-        const at = options.date ?? new Date();
-        const message = expiry && expiry.getTime() <= at.getTime() ? `key expired on ${expiry.toISOString()}` : describeFailure(error, signer !== undefined);
-        checks.push({ ...base, valid: false, message });
+        const at = (options.date ?? new Date()).getTime();
+        const expired = (d: Date | undefined): boolean => d !== undefined && d.getTime() <= at;
+        let status: GpgSignatureStatus;
+        let message: string;
+        if (!signer) {
+          status = 'missing-key';
+          message = 'public key not found';
+        } else if (/revoked/i.test((error as Error).message)) {
+          status = 'revoked-key';
+          message = `key revoked (${(error as Error).message})`;
+        } else if (expired(sigExpires)) {
+          status = 'expired-signature';
+          message = `expired signature from "${userText}"`;
+        } else if (expired(keyExpires) || expired(primaryKeyExpires)) {
+          status = 'expired-key';
+          message = `key expired ${(expired(keyExpires) ? keyExpires : primaryKeyExpires)!.toISOString()}`;
+        } else {
+          status = 'bad';
+          message = describeFailure(error, true);
+        }
+        checks.push({ ...base, valid: false, status, message });
       }
     }
   }
@@ -217,13 +295,26 @@ async function keyExpiry(key: GpgPublicKey): Promise<Date | undefined> {
   }
 }
 
-async function primaryUserId(key: GpgPublicKey): Promise<string | undefined> {
+async function subkeyExpiry(key: GpgPublicKey, signingKey: ReturnType<GpgPublicKey['getKeys']>[number]): Promise<Date | undefined> {
+  if (signingKey.getFingerprint() === key.getFingerprint()) return keyExpiry(key);
   try {
-    const user = await key.getPrimaryUser();
-    return user.user.userID?.userID;
+    const t = await (signingKey as openpgp.Subkey).getExpirationTime();
+    return t instanceof Date ? t : undefined;
   } catch {
-    return key.getUserIDs()[0];
+    return undefined;
   }
+}
+
+/** The primary user ID as GPGME splits it (name, email), also for expired or revoked keys. */
+async function primaryUser(key: GpgPublicKey): Promise<{ name: string; email: string } | undefined> {
+  let uid: openpgp.UserIDPacket | null | undefined;
+  try {
+    uid = (await key.getPrimaryUser()).user.userID;
+  } catch {
+    uid = key.users.find((u) => u.userID)?.userID;
+  }
+  if (!uid) return undefined;
+  return { name: uid.name, email: uid.email };
 }
 
 /** Issuer key IDs (16 uppercase hex) of a binary signature, or [] if it is unreadable. */

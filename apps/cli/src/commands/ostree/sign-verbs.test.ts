@@ -216,3 +216,34 @@ describe('tsostree ostree commit --gpg-sign/--sign', () => {
     expect(readFileSync(join(ours, 'refs/heads/main'), 'utf8')).toBe(before);
   });
 });
+
+describe('tsostree ostree show: signatures, --gpg-homedir, --gpg-verify-remote, --print-detached-metadata-key', () => {
+  it('prints the same signature section as real ostree show', async () => {
+    const { repo } = repoWithCommit();
+    const same = async (args: string[]): Promise<string> => {
+      const real = sh('ostree', [`--repo=${repo}`, 'show', ...args]);
+      const ours = await runCli(['ostree', 'show', `--repo=${repo}`, ...args]);
+      expect(ours).toEqual({ status: 0, stdout: real, stderr: '' });
+      return real;
+    };
+    expect(await same(['main'])).not.toContain('signature');
+    sh('ostree', [`--repo=${repo}`, 'gpg-sign', `--gpg-homedir=${home}`, 'main', KEY1]);
+    expect((await runCli(['ostree', 'gpg-sign', `--repo=${repo}`, `--gpg-homedir=${home}`, 'main', KEY2])).status).toBe(0);
+    expect(await same(['main'])).toContain("Found 2 signatures:\n\n  Signature made ");
+    expect(await same(['main', `--gpg-homedir=${join(home, 'trusted')}`])).toContain('Good signature from "Ostree Tester II <test2@test.com>"');
+    sh('ostree', [`--repo=${repo}`, 'remote', 'add', 'origin', 'file:///nowhere']);
+    sh('ostree', [`--repo=${repo}`, 'remote', 'gpg-import', 'origin', '-k', join(GPGHOME, 'key2.asc')]);
+    await same(['main', '--gpg-verify-remote=origin']);
+    // a revoked key, through the remote's gpgkeypath
+    const rhome = join(dir, `rev${n++}`);
+    mkdirSync(rhome, { mode: 0o700 });
+    execFileSync('gpg', ['--homedir', rhome, '--batch', '--quiet', '--import', join(GPGHOME, 'key1.asc'), join(GPGHOME, 'revocations/key1.rev')], { stdio: 'ignore' });
+    writeFileSync(join(dir, `revoked${n}.gpg`), execFileSync('gpg', ['--homedir', rhome, '--batch', '--export']));
+    execFileSync('gpgconf', ['--homedir', rhome, '--kill', 'all'], { stdio: 'ignore' });
+    sh('ostree', [`--repo=${repo}`, 'remote', 'add', `--set=gpgkeypath=${join(dir, `revoked${n}.gpg`)}`, 'revoked', 'file:///nowhere']);
+    expect(await same(['main', '--gpg-verify-remote=revoked'])).toContain('  Key revoked\n');
+    await same(['main', '--print-detached-metadata-key=ostree.gpgsigs']);
+    const missing = await runCli(['ostree', 'show', `--repo=${repo}`, 'main', '--print-detached-metadata-key=nokey']);
+    expect(missing.stderr).toBe("error: No such metadata key 'nokey'\n");
+  });
+});
