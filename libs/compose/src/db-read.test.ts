@@ -7,7 +7,7 @@ import { commitDirectory, Repo, Variant } from '@tsostree/objstore';
 import { installedHeader, readPackageHeaders, writeRpmdb } from '@tsostree/rpmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildComposeFixtureRepo, type ComposeFixtureRepo } from '../test/compose-fixtures.js';
-import { packageEntriesFromHeaders, pkglistVariant, readCommitPackages } from './db-read.js';
+import { packageEntriesFromHeaders, pkglistVariant, readCommitPackages, rpmdbVersion } from './db-read.js';
 import { diffPackageLists, formatDiffBlock, packageNevra } from './format/pkglist.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'db-read-'));
@@ -51,6 +51,35 @@ describe('readCommitPackages', () => {
     const rpmQa = execFileSync('rpm', ['--dbpath', join(scratch, 't1/usr/share/rpm'), '-qa', '--qf', '%{NAME}-%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}.%{ARCH}\n'], { encoding: 'utf8' });
     expect(a.packages.map(packageNevra).sort()).toEqual(rpmQa.trim().split('\n').sort());
     expect(a.packages.length).toBe(v1.packages.length);
+  });
+
+  it('computes rpm-ostree\'s rpmdb version (python3-rpm oracle: rpm.labelCompare order, sha256 of the ENVRAs)', async () => {
+    const { packages } = await readCommitPackages(repo, 'os/v2', { preferRpmdb: true });
+    const oracle = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import rpm, sys, hashlib, functools',
+          "rpm.addMacro('_dbpath', sys.argv[1])",
+          'hs = [h for h in rpm.TransactionSet().dbMatch() if h[rpm.RPMTAG_NAME] != "gpg-pubkey"]',
+          'def cmp(a, b):',
+          '    na, nb = a[rpm.RPMTAG_NAME].encode(), b[rpm.RPMTAG_NAME].encode()',
+          '    if na != nb: return -1 if na < nb else 1',
+          '    ev = lambda h: (str(h[rpm.RPMTAG_EPOCH]) if h[rpm.RPMTAG_EPOCH] is not None else None, h[rpm.RPMTAG_VERSION], h[rpm.RPMTAG_RELEASE])',
+          '    return rpm.labelCompare(ev(a), ev(b))',
+          'hs.sort(key=functools.cmp_to_key(cmp))',
+          'm = hashlib.sha256()',
+          'for h in hs:',
+          '    e = h[rpm.RPMTAG_EPOCH]',
+          '    m.update(((str(e) + ":") if e else "").encode() + ("%s-%s-%s.%s" % (h[rpm.RPMTAG_NAME], h[rpm.RPMTAG_VERSION], h[rpm.RPMTAG_RELEASE], h[rpm.RPMTAG_ARCH])).encode())',
+          'print("%d:%s" % (len(hs), m.hexdigest()))',
+        ].join('\n'),
+        join(scratch, 't2/usr/share/rpm'),
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(rpmdbVersion(packages)).toBe(oracle);
   });
 
   it('diffs v1 against v2: exactly the chrony upgrade', async () => {

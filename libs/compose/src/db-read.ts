@@ -1,6 +1,7 @@
 // The packages of a commit, the way `rpm-ostree db` finds them: the `rpmostree.rpmdb.pkglist` commit
 // metadata when present (cheap: no tree access), otherwise the rpm database inside the tree
 // (usr/share/rpm, then usr/lib/sysimage/rpm, then var/lib/rpm), read with @tsostree/rpmdb.
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { CorruptError, InvalidArgumentError, isTsostreeError, NotFoundError, withContext } from '@tsostree/errors';
 import { catFile, loadCommit, resolveCommit, Variant, type Repo } from '@tsostree/objstore';
 import { headerNumber, headerString, readRpmdb, TAG, RPMDB_SQLITE_FILE } from '@tsostree/rpmdb';
-import { PKGLIST_KEY, PKGLIST_TYPE, pkglistFromRows, pkglistRows, sortPackages, type PackageEntry } from './format/pkglist.js';
+import { comparePackages, PKGLIST_KEY, PKGLIST_TYPE, pkglistFromRows, pkglistRows, sortPackages, type PackageEntry } from './format/pkglist.js';
 
 export interface CommitPackages {
   checksum: string;
@@ -80,4 +81,15 @@ export async function readCommitPackages(repo: Repo, rev: string, options: { pre
   throw new NotFoundError(`commit ${checksum} has no ${PKGLIST_KEY} metadata and no rpm database (looked in ${RPMDB_LOCATIONS.join(', ')})`, {
     data: { checksum },
   });
+}
+
+/**
+ * `rpm-ostree db version`'s rpmdb version: `<count>:<sha256 hex>` over the concatenated `[epoch:]name-version-
+ * release.arch` of the packages sorted by name (strcmp) then EVR (rpmostree-rpm-util.cxx rpmhdrs_rpmdbv).
+ */
+export function rpmdbVersion(packages: readonly PackageEntry[]): string {
+  const h = createHash('sha256');
+  const sorted = [...packages].sort((a, b) => comparePackages({ ...a, arch: '' }, { ...b, arch: '' }));
+  for (const p of sorted) h.update(`${p.epoch ? `${p.epoch}:` : ''}${p.name}-${p.version}-${p.release}.${p.arch}`, 'utf8');
+  return `${sorted.length}:${h.digest('hex')}`;
 }

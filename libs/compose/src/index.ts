@@ -63,6 +63,6 @@ export {
   formatPackageList,
 } from './format/pkglist.js';
 export type { PackageEntry, PackageDiff } from './format/pkglist.js';
-export { readCommitPackages, pkglistVariant, packageEntriesFromHeaders } from './db-read.js';
+export { readCommitPackages, pkglistVariant, packageEntriesFromHeaders, rpmdbVersion } from './db-read.js';
 export type { CommitPackages } from './db-read.js';
 export { readCommitPasswd } from './commit-passwd.js';

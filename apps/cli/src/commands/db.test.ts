@@ -85,6 +85,12 @@ describe('tsostree db', () => {
     ]);
   });
 
+  it('db version prints the count and hash of each commit', async () => {
+    const r = await runCli(['db', 'version', `--repo=${repo}`, 'os/stable']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`^ostree commit: os/stable \\(${c.v2}\\)\n  rpmdbv is: 4:[0-9a-f]{64}\n$`));
+  });
+
   it('fails with clear errors', async () => {
     const bad = await runCli(['db', 'diff', `--repo=${repo}`, '--format=yaml', c.v1!, c.v2!]);
     expect(bad.status).not.toBe(0);
