@@ -66,3 +66,34 @@ export type { PackageEntry, PackageDiff } from './format/pkglist.js';
 export { readCommitPackages, pkglistVariant, packageEntriesFromHeaders, rpmdbVersion } from './db-read.js';
 export type { CommitPackages } from './db-read.js';
 export { readCommitPasswd } from './commit-passwd.js';
+export { parseRepoFile, substituteRepoVars } from './format/repo-file.js';
+export type { RepoConfig } from './format/repo-file.js';
+export { loadRepos, readRepoFiles } from './repo-load.js';
+export type { LoadedRepo, LoadReposOptions, RepoLoadProgress } from './repo-load.js';
+export { resolvePackages, formatProblems } from './compose-resolve.js';
+export type { ResolvedPackage, ResolveOptions } from './compose-resolve.js';
+export { downloadPackages, packageUrl } from './compose-download.js';
+export type { DownloadedPackage, DownloadOptions, DownloadProgress } from './compose-download.js';
+export {
+  installPackages,
+  applyFileOwners,
+  writeTreeRpmdb,
+  resolveInRoot,
+  fileLangWanted,
+  transactionColor,
+  TREE_RPMDB_PATH,
+} from './compose-install.js';
+export type { InstalledPackage, InstallOptions, InstallProgress } from './compose-install.js';
+export {
+  composeInputHash,
+  expandVersionDate,
+  nextVersion,
+  rpmmdReposVariant,
+  jsonToVariant,
+  u64BE,
+  i64BE,
+} from './format/commit-metadata.js';
+export { composeTree, defaultScriptlets, defaultPostprocess } from './compose-tree.js';
+export type { ComposeTreeOptions, ComposeTreeResult, ComposeProgress, ComposeContext, ComposePostprocessResult } from './compose-tree.js';
+export { openUrl, fetchBytes, joinUrl } from './url-fetch.js';
+export type { OpenUrlOptions, UrlStream } from './url-fetch.js';

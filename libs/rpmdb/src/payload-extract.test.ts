@@ -98,6 +98,21 @@ describe('the full fixture', () => {
     expect(readFileSync(join(root, 'usr/bin/tsos-hello'), 'utf8')).toContain('echo hello');
   });
 
+  it('skips the files skipFile names (excludedocs) but never hardlink set members', async () => {
+    const root = freshRoot();
+    const { header } = await readPackageHeaders(path);
+    const files = packageFiles(header);
+    const skipped: string[] = [];
+    await extractPackage(path, root, { skipFile: (f) => (f.doc || f.path.includes('hard') || f.path.endsWith('tsos-hello')) && (skipped.push(f.path), true) });
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const p of skipped) expect(existsSync(join(root, p))).toBe(false);
+    expect(skipped.some((p) => p.includes('hard'))).toBe(false);
+    expect(statSync(join(root, 'usr/lib/tsos/hard3')).ino).toBe(statSync(join(root, 'usr/lib/tsos/hard1')).ino);
+    expect(skipped).toContain('/usr/bin/tsos-hello');
+    expect(files.some((f) => f.doc && skipped.includes(f.path))).toBe(true);
+    expect(existsSync(join(root, 'usr/bin/tsos-suid'))).toBe(true);
+  });
+
   it('reports progress and honours abort', async () => {
     const events: number[] = [];
     await extractPackage(path, freshRoot(), { onProgress: (e) => events.push(e.done) });

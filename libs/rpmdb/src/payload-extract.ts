@@ -66,6 +66,11 @@ export interface ExtractOptions {
   capabilities?: boolean;
   /** What to do when a parent directory is a symlink: refuse (default) or resolve it inside the root. */
   symlinkParents?: 'reject' | 'in-root';
+  /**
+   * Files for which this returns true are not laid down (rpm's `--excludedocs`, `%_install_langs`); the caller
+   * records them as not installed. Members of hardlink sets are always extracted.
+   */
+  skipFile?: (file: RpmFileEntry) => boolean;
 }
 
 export interface ExtractResult {
@@ -237,6 +242,13 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
 
   for await (const { index, file: f, entry, data } of readPayloadFiles(rpmPath, { ...options, headers })) {
     throwIfAborted(options.signal);
+    if (options.skipFile && !groupOf.has(index) && options.skipFile(f)) {
+      for await (const _ of data) {
+        // not installed: discard (the digests are still checked while reading)
+      }
+      done++;
+      continue;
+    }
     const type = f.mode & S_IFMT;
     const { dir, dest } = place(f);
     const base = posix.basename(f.path);

@@ -1,0 +1,207 @@
+import { cpSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { getAttributeSync } from '@napi-rs/xattr';
+import { Repo, readRef } from '@tsostree/objstore';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeLayout, run, repoFile, type Layout } from '../test/compose-helpers.js';
+import { buildMiniRepo, copyRepo, createrepo } from '../test/mini-repo.js';
+import { composeTree, type ComposeProgress } from './compose-tree.js';
+
+const TREEFILE = `ref: mini/\${basearch}/stable
+repos: [mini]
+packages: [mini-app, kernel]
+automatic-version-prefix: "41"
+documentation: false
+install-langs: [fr]
+add-commit-metadata:
+  mini.stream: stable
+  mini.build: 7
+`;
+
+let miniRepo: string;
+beforeAll(() => {
+  miniRepo = buildMiniRepo();
+}, 120_000);
+
+async function composeError(layout: Layout, extra: object = {}): Promise<{ code: string; message: string; data: Record<string, unknown> }> {
+  try {
+    await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64', ...extra });
+  } catch (err) {
+    return err as { code: string; message: string; data: Record<string, unknown> };
+  }
+  throw new Error('expected the compose to fail');
+}
+
+async function refOf(layout: Layout, ref: string): Promise<string | undefined> {
+  return readRef(await Repo.open(layout.repo), ref);
+}
+
+describe('composeTree (mini fixture repo, real ostree and rpm as oracles)', () => {
+  let layout: Layout;
+  let first: Awaited<ReturnType<typeof composeTree>>;
+  const events: ComposeProgress[] = [];
+  beforeAll(async () => {
+    layout = makeLayout(TREEFILE, repoFile('mini', pathToFileURL(miniRepo).href));
+    first = await composeTree(layout.treefile, {
+      repo: layout.repo,
+      cachedir: layout.cachedir,
+      basearch: 'x86_64',
+      writeCommitIdTo: join(layout.dir, 'commitid'),
+      addMetadataStrings: [['mini.extra', 'yes']],
+      onProgress: (e) => events.push(e),
+    });
+  }, 120_000);
+  afterAll(() => layout.cleanup());
+
+  it('commits the resolved packages in the solver order, and real ostree fsck accepts it', () => {
+    expect(first.changed).toBe(true);
+    expect(first.ref).toBe('mini/x86_64/stable');
+    expect(first.packages).toEqual([
+      'mini-filesystem-1.0-1.noarch',
+      'mini-extra-0.9-1.noarch',
+      'mini-lib-2.3-1.x86_64',
+      'kernel-6.1.0-1.x86_64',
+      'mini-app-1.0-1.noarch',
+    ]);
+    expect(readFileSync(join(layout.dir, 'commitid'), 'utf8')).toBe(first.commit);
+    expect(run('ostree', ['rev-parse', `--repo=${layout.repo}`, first.ref]).trim()).toBe(first.commit);
+    expect(run('ostree', ['fsck', `--repo=${layout.repo}`])).toMatch(/no errors found/);
+  });
+
+  it('carries rpm-ostree commit metadata, read back by real ostree', () => {
+    const key = (k: string) => run('ostree', ['show', `--repo=${layout.repo}`, `--print-metadata-key=${k}`, first.commit]).trim();
+    expect(key('version')).toBe("'41'");
+    expect(key('ostree.bootable')).toBe('true');
+    expect(key('ostree.linux')).toBe("'6.1.0-1.x86_64'");
+    expect(key('rpmostree.inputhash')).toBe(`'${first.inputHash}'`);
+    expect(key('rpmostree.rpmdb.pkglist')).toBe(
+      "[('kernel', '0', '6.1.0', '1', 'x86_64'), ('mini-app', '0', '1.0', '1', 'noarch'), ('mini-extra', '0', '0.9', '1', 'noarch'), " +
+        "('mini-filesystem', '0', '1.0', '1', 'noarch'), ('mini-lib', '0', '2.3', '1', 'x86_64')]",
+    );
+    const repomd = readFileSync(join(miniRepo, 'repodata', 'repomd.xml'), 'utf8');
+    const newest = Math.max(...[...repomd.matchAll(/<timestamp>(\d+)<\/timestamp>/g)].map((m) => Number(m[1])));
+    // Stored big-endian like rpm-ostree's compose commits; `ostree show` byte-swaps commit metadata back for
+    // display, so a little-endian value would print as a huge number here.
+    expect(key('rpmostree.rpmmd-repos')).toBe(`[{'id': <'mini'>, 'timestamp': <uint64 ${newest}>}]`);
+    expect(key('mini.stream')).toBe("'stable'");
+    expect(key('mini.extra')).toBe("'yes'");
+    expect(key('mini.build')).toBe('int64 7');
+  });
+
+  it('checks out to a tree whose rpmdb real rpm reads: exactly the resolved packages, rpm -V clean', () => {
+    const co = join(layout.dir, 'co');
+    run('ostree', ['checkout', `--repo=${layout.repo}`, first.commit, co]);
+    const qa = run('rpm', ['--root', co, '--dbpath', '/usr/share/rpm', '-qa', '--qf', '%{NEVRA}\n']).trim().split('\n').sort();
+    expect(qa).toEqual([...first.packages].sort());
+    // A deployment has /etc (ostree makes it from usr/etc); ostree does not keep mtimes.
+    cpSync(join(co, 'usr/etc'), join(co, 'etc'), { recursive: true });
+    let verify = '';
+    try {
+      verify = run('rpm', ['--root', co, '--dbpath', '/usr/share/rpm', '-Va', '--nomtime']);
+    } catch (err) {
+      verify = String((err as { stdout?: string }).stdout);
+    }
+    expect(verify).toBe('');
+    // documentation: false and install-langs: [fr]
+    expect(existsSync(join(co, 'usr/share/doc/mini-app/README'))).toBe(false);
+    expect(existsSync(join(co, 'usr/share/locale/fr/LC_MESSAGES/mini.mo'))).toBe(true);
+    expect(existsSync(join(co, 'usr/share/locale/de/LC_MESSAGES/mini.mo'))).toBe(false);
+    // installed through the usrmerge symlink, setuid, capabilities, non-root owner from the tree's passwd
+    expect(lstatSync(join(co, 'bin')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(co, 'usr/bin/mini-app')).mode & 0o7777).toBe(0o4755);
+    expect(run('getcap', [join(co, 'usr/bin/mini-ping')])).toMatch(/cap_net_raw=ep/);
+    expect(getAttributeSync(join(co, 'usr/bin/mini-ping'), 'security.capability')).not.toBeNull();
+    const owned = lstatSync(join(co, 'var/lib/mini/owned'));
+    expect([owned.uid, owned.gid, owned.mode & 0o777]).toEqual([987, 987, 0o640]);
+    expect(existsSync(join(co, 'usr/lib/modules/6.1.0-1.x86_64/vmlinuz'))).toBe(true);
+  });
+
+  it('reports progress through every phase', () => {
+    const phases = [...new Set(events.map((e) => e.phase))];
+    expect(phases).toEqual(['treefile', 'metadata', 'resolve', 'download', 'install', 'rpmdb', 'postprocess', 'commit']);
+    const last = events.filter((e) => e.phase === 'download').at(-1);
+    expect(last).toMatchObject({ done: 5, total: 5 });
+  });
+
+  it('commits nothing when the inputs did not change, and increments the version when forced', async () => {
+    const again = await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64', addMetadataStrings: [['mini.extra', 'yes']] });
+    expect(again).toMatchObject({ changed: false, commit: first.commit, version: '41', inputHash: first.inputHash });
+    const forced = await composeTree(layout.treefile, {
+      repo: layout.repo,
+      cachedir: layout.cachedir,
+      basearch: 'x86_64',
+      forceNocache: true,
+      addMetadataStrings: [['mini.extra', 'yes']],
+    });
+    expect(forced.changed).toBe(true);
+    expect(forced.version).toBe('41.1');
+    expect(run('ostree', ['rev-parse', `--repo=${layout.repo}`, `${forced.commit}^`]).trim()).toBe(first.commit);
+    // Changing a treefile input changes the hash.
+    writeFileSync(layout.treefile, TREEFILE.replace('install-langs: [fr]', 'install-langs: [fr, de]'));
+    const changed = await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64', addMetadataStrings: [['mini.extra', 'yes']] });
+    expect(changed.changed).toBe(true);
+    expect(changed.version).toBe('41.2');
+    writeFileSync(layout.treefile, TREEFILE);
+  }, 120_000);
+});
+
+describe('composeTree failures leave no commit', () => {
+  it('explains an unsatisfiable package set with the solver problem', async () => {
+    const layout = makeLayout('ref: mini/broken\nrepos: [mini]\npackages: [mini-app, mini-broken]\n', repoFile('mini', pathToFileURL(miniRepo).href));
+    try {
+      const err = await composeError(layout);
+      expect(err.code).toBe('Conflict');
+      expect(err.message).toMatch(/cannot resolve the package set/);
+      expect(err.message).toMatch(/mini-broken/);
+      expect(err.message).toMatch(/does-not-exist/);
+      expect(Array.isArray(err.data['problems'])).toBe(true);
+      expect(await refOf(layout, 'mini/broken')).toBeUndefined();
+      const missing = await composeError(layout, {});
+      expect(missing.code).toBe('Conflict');
+      writeFileSync(layout.treefile, 'ref: mini/broken\nrepos: [mini]\npackages: [no-such-package]\n');
+      expect((await composeError(layout)).message).toMatch(/no-such-package/);
+      writeFileSync(layout.treefile, 'ref: mini/broken\nrepos: [nope]\npackages: [mini-app]\n');
+      const norepo = await composeError(layout);
+      expect(norepo.code).toBe('NotFound');
+      expect(norepo.message).toMatch(/repo "nope" is not defined/);
+    } finally {
+      layout.cleanup();
+    }
+  }, 120_000);
+
+  it('refuses a package whose payload is corrupt (metadata regenerated to match)', async () => {
+    const layout = makeLayout('ref: mini/corrupt\nrepos: [mini]\npackages: [mini-app]\n', '');
+    try {
+      const repo = copyRepo(miniRepo, join(layout.dir, 'rpms'));
+      const rpm = join(repo, 'mini-app-1.0-1.noarch.rpm');
+      const bytes = readFileSync(rpm);
+      bytes[bytes.length - 40] ^= 0xff; // inside the compressed payload
+      writeFileSync(rpm, bytes);
+      createrepo(repo);
+      writeFileSync(join(layout.dir, 'config', 'test.repo'), repoFile('mini', pathToFileURL(repo).href));
+      const err = await composeError(layout);
+      expect(['Corrupt', 'ChecksumMismatch']).toContain(err.code);
+      expect(err.message).toMatch(/installing mini-app-1\.0-1\.noarch/);
+      expect(await refOf(layout, 'mini/corrupt')).toBeUndefined();
+      expect(run('ostree', ['refs', `--repo=${layout.repo}`]).trim()).toBe('');
+    } finally {
+      layout.cleanup();
+    }
+  }, 120_000);
+
+  it('refuses a package that does not match the checksum the repository announces', async () => {
+    const layout = makeLayout('ref: mini/mismatch\nrepos: [mini]\npackages: [mini-app]\n', '');
+    try {
+      const repo = copyRepo(miniRepo, join(layout.dir, 'rpms'));
+      cpSync(join(repo, 'mini-extra-0.9-1.noarch.rpm'), join(repo, 'mini-lib-2.3-1.x86_64.rpm'));
+      writeFileSync(join(layout.dir, 'config', 'test.repo'), repoFile('mini', pathToFileURL(repo).href));
+      const err = await composeError(layout);
+      expect(err.code).toBe('ChecksumMismatch');
+      expect(err.message).toMatch(/mini-lib-2\.3-1\.x86_64/);
+      expect(await refOf(layout, 'mini/mismatch')).toBeUndefined();
+    } finally {
+      layout.cleanup();
+    }
+  }, 120_000);
+});

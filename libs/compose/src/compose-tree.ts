@@ -1,0 +1,285 @@
+/**
+ * `compose tree`: treefile → repos → resolve → download → install → scriptlets → rpmdb → post-process →
+ * commit, with rpm-ostree's commit metadata. A compose whose input hash equals the ref's last commit's
+ * commits nothing (unless `forceNocache`).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
+import { Repo, commitDirectory, loadCommit, readRef, vardictLookup, type Variant } from '@tsostree/objstore';
+import type { SolverBackend } from '@tsostree/solver';
+import { downloadPackages, type DownloadProgress } from './compose-download.js';
+import { applyFileOwners, installPackages, writeTreeRpmdb, type InstalledPackage, type InstallProgress } from './compose-install.js';
+import { readCommitPasswd } from './commit-passwd.js';
+import { packageEntriesFromHeaders, pkglistVariant } from './db-read.js';
+import { postprocessRoot, type PostprocessProgress } from './postprocess/postprocess-root.js';
+import { checkScriptlets, runScriptlets, type ScriptletProgress } from './scriptlets-run.js';
+import { readPackageHeaders } from '@tsostree/rpmdb';
+import { resolvePackages, type ResolvedPackage } from './compose-resolve.js';
+import {
+  composeInputHash,
+  expandVersionDate,
+  jsonToVariant,
+  nextVersion,
+  rpmmdReposVariant,
+} from './format/commit-metadata.js';
+import type { Treefile } from './format/treefile-types.js';
+import { loadRepos, type LoadedRepo, type RepoLoadProgress } from './repo-load.js';
+import { loadTreefile, type LoadedTreefile } from './treefile-load.js';
+
+export type ComposeProgress =
+  | { phase: 'treefile'; path: string; ref?: string }
+  | RepoLoadProgress
+  | { phase: 'resolve'; state: 'start' | 'done'; packages?: number }
+  | { phase: 'unchanged'; inputHash: string; commit: string }
+  | DownloadProgress
+  | InstallProgress
+  | { phase: 'scriptlets'; state: 'start' | 'done'; stage: 'pre' | 'post' | 'posttrans'; detail?: unknown }
+  | { phase: 'scriptlet'; stage: 'pre' | 'post' | 'posttrans'; nevra: string }
+  | { phase: 'rpmdb'; packages: number }
+  | { phase: 'postprocess'; state: 'start' | 'done'; detail?: unknown }
+  | { phase: 'postprocess'; state: 'step'; step: string; detail?: string }
+  | { phase: 'commit'; state: 'start' | 'progress' | 'done'; files?: number; bytes?: number; commit?: string };
+
+/** What the pipeline hands to the post-processing and scriptlet steps. */
+export interface ComposeContext {
+  root: string;
+  treefile: Treefile;
+  loaded: LoadedTreefile;
+  installed: readonly InstalledPackage[];
+  /** The ref's current commit, if any. */
+  previous?: string;
+  repo: Repo;
+  /** The version this commit will carry. */
+  version?: string;
+  signal?: AbortSignal;
+  onProgress?: (event: ComposeProgress) => void;
+}
+
+export interface ComposePostprocessResult {
+  /** Kernel version found (`ostree.linux`); also makes the commit `ostree.bootable`. */
+  kernelVersion?: string;
+}
+
+export interface ComposeTreeOptions {
+  /** The ostree repository to commit into (must exist). */
+  repo: string;
+  /** Package cache (needed for http(s) repos). */
+  cachedir?: string;
+  /** Where the root is assembled (default: a fresh directory under `<repo>/tmp/`). Removed afterwards. */
+  workdir?: string;
+  basearch?: string;
+  /** Directory includes must stay inside (default: the treefile's). */
+  contextDir?: string;
+  /** `--add-metadata-string KEY=VALUE` pairs, in order. */
+  addMetadataStrings?: readonly [string, string][];
+  /** Write the new commit's checksum here. */
+  writeCommitIdTo?: string;
+  /** Commit even when the inputs did not change. */
+  forceNocache?: boolean;
+  /** Commit timestamp and version date (seconds; default now). */
+  timestamp?: number;
+  /** INSTALLTIME recorded in the rpmdb (default: `timestamp`). */
+  installTime?: number;
+  /** Keep the assembled root (for debugging); its path is in the result. */
+  keepRoot?: boolean;
+  /** Solver backend (default libsolv/wasm). */
+  solver?: SolverBackend;
+  /** Scriptlet runner (`%pre`, `%post`, `%posttrans`); default: {@link runScriptlets} (bubblewrap). */
+  runScriptlets?: (stage: 'pre' | 'post' | 'posttrans', ctx: ComposeContext) => Promise<unknown>;
+  /** Post-processing into the ostree layout; default: {@link postprocessRoot} (rpm-ostree's layout). */
+  postprocess?: (ctx: ComposeContext) => Promise<ComposePostprocessResult>;
+  signal?: AbortSignal;
+  onProgress?: (event: ComposeProgress) => void;
+}
+
+export interface ComposeTreeResult {
+  /** False when nothing changed since the ref's last commit (no commit was made). */
+  changed: boolean;
+  ref: string;
+  /** The new commit, or the unchanged previous one. */
+  commit: string;
+  version?: string;
+  inputHash: string;
+  /** Installed packages, in install order. */
+  packages: string[];
+  kernelVersion?: string;
+  /** The assembled root, when `keepRoot`. */
+  root?: string;
+}
+
+/** The default scriptlet step: composepost's bubblewrap runner over the installed packages, in order. */
+export async function defaultScriptlets(stage: 'pre' | 'post' | 'posttrans', ctx: ComposeContext): Promise<unknown> {
+  return runScriptlets(
+    ctx.root,
+    stage,
+    ctx.installed.map((p) => ({ nevra: p.nevra, header: p.header })),
+    {
+      signal: ctx.signal,
+      onProgress: (e: ScriptletProgress) => {
+        if (e.type === 'scriptlet') ctx.onProgress?.({ phase: 'scriptlet', stage: e.phase, nevra: e.nevra });
+      },
+    },
+  );
+}
+
+/** The default post-processing: rpm-ostree's layout (`postprocessRoot`), check-passwd against the previous commit. */
+export async function defaultPostprocess(ctx: ComposeContext): Promise<ComposePostprocessResult> {
+  const previous = ctx.previous ? await readCommitPasswd(ctx.repo, ctx.previous) : undefined;
+  const result = await postprocessRoot(ctx.root, ctx.treefile, {
+    externals: ctx.loaded.externals,
+    packages: ctx.installed.map((p) => ({ nevra: p.nevra, header: p.header })),
+    previous,
+    nextVersion: ctx.version,
+    signal: ctx.signal,
+    onProgress: (e: PostprocessProgress) => ctx.onProgress?.({ phase: 'postprocess', state: 'step', step: e.step, detail: e.detail }),
+  });
+  return { kernelVersion: result.kernel?.kernelVersion };
+}
+
+function metaString(meta: [string, Variant][], key: string): string | undefined {
+  const v = vardictLookup(meta, key);
+  return v && v.type === 's' ? (v.value as string) : undefined;
+}
+
+/** Composes a treefile into a commit on its `ref`. */
+export async function composeTree(treefilePath: string, options: ComposeTreeOptions): Promise<ComposeTreeResult> {
+  const { signal, onProgress } = options;
+  const loaded = await loadTreefile(treefilePath, { basearch: options.basearch, contextDir: options.contextDir, signal });
+  const tf = loaded.treefile;
+  if (!tf.ref) throw new InvalidArgumentError(`${loaded.path}: the treefile has no "ref"`, { data: { key: 'ref' } });
+  onProgress?.({ phase: 'treefile', path: loaded.path, ref: tf.ref });
+  for (const [k] of options.addMetadataStrings ?? []) {
+    if (k === '') throw new InvalidArgumentError('empty metadata key in --add-metadata-string');
+  }
+
+  let repo: Repo;
+  try {
+    repo = await Repo.open(options.repo);
+  } catch (err) {
+    throw withContext(`opening repository ${options.repo}`, err);
+  }
+  const previous = await readRef(repo, tf.ref);
+  const previousMeta = previous ? (await loadCommit(repo, previous)).metadata : [];
+
+  const repos: LoadedRepo[] = await loadRepos(loaded.dir, tf, { signal, onProgress });
+  onProgress?.({ phase: 'resolve', state: 'start' });
+  const resolved: ResolvedPackage[] = await resolvePackages(repos, tf, { signal, backend: options.solver });
+  onProgress?.({ phase: 'resolve', state: 'done', packages: resolved.length });
+
+  const inputHash = composeInputHash({
+    treefileChecksum: loaded.checksum,
+    packages: resolved.map((p) => ({ nevra: p.nevra, checksumType: p.record.checksum.type, checksum: p.record.checksum.value })),
+    metadataStrings: options.addMetadataStrings,
+  });
+  if (previous && !options.forceNocache && metaString(previousMeta, 'rpmostree.inputhash') === inputHash) {
+    onProgress?.({ phase: 'unchanged', inputHash, commit: previous });
+    return {
+      changed: false,
+      ref: tf.ref,
+      commit: previous,
+      version: metaString(previousMeta, 'version'),
+      inputHash,
+      packages: resolved.map((p) => p.nevra),
+    };
+  }
+
+  const downloaded = await downloadPackages(resolved, { cachedir: options.cachedir, signal, onProgress });
+
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const workdir = options.workdir ?? join(repo.path, 'tmp', `tsostree-compose-${randomBytes(6).toString('hex')}`);
+  const root = join(workdir, 'rootfs');
+  let keep = false;
+  try {
+    await mkdir(workdir, { recursive: true }).catch((err: unknown) => {
+      throw fromSystemError(err, workdir);
+    });
+    // Lua scriptlets cannot run: refuse before laying anything down.
+    if (!options.runScriptlets) {
+      const headers = await Promise.all(downloaded.map(async (d) => ({ nevra: d.pkg.nevra, header: (await readPackageHeaders(d.path)).header })));
+      for (const stage of ['pre', 'post', 'posttrans'] as const) checkScriptlets(stage, headers);
+    }
+    const date = new Date(timestamp * 1000);
+    const explicitVersion = (options.addMetadataStrings ?? []).find(([k]) => k === 'version')?.[1];
+    let version = explicitVersion;
+    if (version === undefined && tf['automatic-version-prefix'] !== undefined) {
+      const prefix = expandVersionDate(tf['automatic-version-prefix'], date);
+      version = nextVersion(prefix, metaString(previousMeta, 'version'), tf['automatic-version-suffix'] ?? '.');
+    }
+
+    const installed = await installPackages(root, downloaded, {
+      documentation: tf.documentation,
+      installLangs: tf['install-langs'],
+      signal,
+      onProgress,
+    });
+    const ctx: ComposeContext = { root, treefile: tf, loaded, installed, previous, repo, version, signal, onProgress };
+    const scriptlets = options.runScriptlets ?? defaultScriptlets;
+    for (const stage of ['pre', 'post', 'posttrans'] as const) {
+      throwIfAborted(signal);
+      onProgress?.({ phase: 'scriptlets', state: 'start', stage });
+      const detail = await scriptlets(stage, ctx);
+      // rpm-ostree's order: owners are applied once %pre scriptlets may have created the users.
+      if (stage === 'pre') applyFileOwners(root, installed);
+      onProgress?.({ phase: 'scriptlets', state: 'done', stage, detail });
+    }
+    await writeTreeRpmdb(root, installed, { installTime: options.installTime ?? timestamp, basearch: tf.basearch });
+    onProgress?.({ phase: 'rpmdb', packages: installed.length });
+
+    throwIfAborted(signal);
+    onProgress?.({ phase: 'postprocess', state: 'start' });
+    const post = await (options.postprocess ?? defaultPostprocess)(ctx);
+    onProgress?.({ phase: 'postprocess', state: 'done', detail: post });
+
+    // Metadata
+    const meta = new Map<string, Variant>();
+    for (const [k, v] of Object.entries(tf['add-commit-metadata'])) meta.set(k, jsonToVariant(v));
+    if (version !== undefined) meta.set('version', jsonToVariant(version));
+    meta.set('rpmostree.inputhash', jsonToVariant(inputHash));
+    meta.set('rpmostree.rpmdb.pkglist', pkglistVariant(packageEntriesFromHeaders(installed.map((p) => p.header))));
+    if (tf['repo-metadata'] === 'inline') {
+      meta.set('rpmostree.rpmmd-repos', rpmmdReposVariant(repos.map((r) => ({ id: r.config.id, timestamp: r.timestamp }))));
+    }
+    if (post.kernelVersion !== undefined) {
+      meta.set('ostree.bootable', jsonToVariant(true));
+      meta.set('ostree.linux', jsonToVariant(post.kernelVersion));
+    }
+    for (const [k, v] of options.addMetadataStrings ?? []) meta.set(k, jsonToVariant(v));
+    const metadata = [...meta.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+    throwIfAborted(signal);
+    onProgress?.({ phase: 'commit', state: 'start' });
+    const result = await commitDirectory(repo, root, {
+      branch: tf.ref,
+      subject: '',
+      metadata,
+      timestamp,
+      signal,
+      onProgress: (e) => onProgress?.({ phase: 'commit', state: 'progress', files: e.files, bytes: e.bytes }),
+    });
+    onProgress?.({ phase: 'commit', state: 'done', commit: result.checksum });
+    if (options.writeCommitIdTo) {
+      await writeFile(options.writeCommitIdTo, result.checksum).catch((err: unknown) => {
+        throw fromSystemError(err, options.writeCommitIdTo!);
+      });
+    }
+    keep = options.keepRoot ?? false;
+    return {
+      changed: true,
+      ref: tf.ref,
+      commit: result.checksum,
+      version,
+      inputHash,
+      packages: installed.map((p) => p.nevra),
+      kernelVersion: post.kernelVersion,
+      root: keep ? root : undefined,
+    };
+  } catch (err) {
+    if (isTsostreeError(err)) throw err;
+    throw withContext('compose', err);
+  } finally {
+    if (!keep && !options.workdir) await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
+    else if (!keep) await rm(root, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
