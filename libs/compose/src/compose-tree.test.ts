@@ -1,4 +1,4 @@
-import { cpSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getAttributeSync } from '@napi-rs/xattr';
@@ -89,20 +89,29 @@ describe('composeTree (mini fixture repo, real ostree and rpm as oracles)', () =
     expect(key('mini.build')).toBe('int64 7');
   });
 
-  it('checks out to a tree whose rpmdb real rpm reads: exactly the resolved packages, rpm -V clean', () => {
+  it('checks out to a tree whose rpmdb real rpm reads: exactly the resolved packages, rpm -V shows only the intended changes', () => {
     const co = join(layout.dir, 'co');
     run('ostree', ['checkout', `--repo=${layout.repo}`, first.commit, co]);
     const qa = run('rpm', ['--root', co, '--dbpath', '/usr/share/rpm', '-qa', '--qf', '%{NEVRA}\n']).trim().split('\n').sort();
     expect(qa).toEqual([...first.packages].sort());
     // A deployment has /etc (ostree makes it from usr/etc); ostree does not keep mtimes.
     cpSync(join(co, 'usr/etc'), join(co, 'etc'), { recursive: true });
+    // nss-altfiles: a deployed system also finds users in usr/lib/passwd; rpm --root only reads etc/passwd.
+    for (const f of ['passwd', 'group']) appendFileSync(join(co, 'etc', f), readFileSync(join(co, 'usr/lib', f)));
     let verify = '';
     try {
       verify = run('rpm', ['--root', co, '--dbpath', '/usr/share/rpm', '-Va', '--nomtime']);
     } catch (err) {
       verify = String((err as { stdout?: string }).stdout);
     }
-    expect(verify).toBe('');
+    // Only what post-processing changes on purpose: passwd/group split for nss-altfiles, /var content that is
+    // tmpfiles.d entries now.
+    const unexpected = verify
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '' && !/^missing +(c )?\/var\//.test(l) && !/^S\.5\.{6}  c \/etc\/(passwd|group)$/.test(l));
+    expect(unexpected).toEqual([]);
+    expect(readFileSync(join(co, 'usr/lib/passwd'), 'utf8')).toMatch(/^minisvc:x:987:987:/m);
     // documentation: false and install-langs: [fr]
     expect(existsSync(join(co, 'usr/share/doc/mini-app/README'))).toBe(false);
     expect(existsSync(join(co, 'usr/share/locale/fr/LC_MESSAGES/mini.mo'))).toBe(true);
@@ -112,14 +121,14 @@ describe('composeTree (mini fixture repo, real ostree and rpm as oracles)', () =
     expect(lstatSync(join(co, 'usr/bin/mini-app')).mode & 0o7777).toBe(0o4755);
     expect(run('getcap', [join(co, 'usr/bin/mini-ping')])).toMatch(/cap_net_raw=ep/);
     expect(getAttributeSync(join(co, 'usr/bin/mini-ping'), 'security.capability')).not.toBeNull();
-    const owned = lstatSync(join(co, 'var/lib/mini/owned'));
+    const owned = lstatSync(join(co, 'usr/lib/mini/owned'));
     expect([owned.uid, owned.gid, owned.mode & 0o777]).toEqual([987, 987, 0o640]);
     expect(existsSync(join(co, 'usr/lib/modules/6.1.0-1.x86_64/vmlinuz'))).toBe(true);
   });
 
   it('reports progress through every phase', () => {
     const phases = [...new Set(events.map((e) => e.phase))];
-    expect(phases).toEqual(['treefile', 'metadata', 'resolve', 'download', 'install', 'rpmdb', 'postprocess', 'commit']);
+    expect(phases).toEqual(['treefile', 'metadata', 'resolve', 'download', 'install', 'scriptlets', 'rpmdb', 'postprocess', 'commit']);
     const last = events.filter((e) => e.phase === 'download').at(-1);
     expect(last).toMatchObject({ done: 5, total: 5 });
   });
