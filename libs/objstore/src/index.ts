@@ -243,3 +243,10 @@ export { defaultRemoteVerifier } from './pull/pull-verify.js';
 export type { PullVerifier } from './pull/pull-verify.js';
 export { verifyMetadataBytes, verifyFilezBytes, verifyFilezFile, storeVerifiedFilez, storeVerifiedContent, CONTENT_MEMORY_LIMIT } from './pull/pull-store.js';
 export type { VerifiedContent } from './pull/pull-store.js';
+
+// Static deltas: apply (any repo mode), offline sources, bsdiff, xz
+export { applyStaticDelta, openDeltaPart, readSuperblockBytes } from './delta/delta-apply.js';
+export type { DeltaSource, DeltaApplyOptions, DeltaApplyResult, DeltaApplyEvent } from './delta/delta-apply.js';
+export { applyStaticDeltaOffline, deltaSourceFromPath } from './delta/delta-offline.js';
+export { bsdiff, bspatch } from './delta/bsdiff.js';
+export { xzCompress, xzDecompress } from './delta/delta-xz.js';

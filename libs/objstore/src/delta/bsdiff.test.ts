@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { bsdiff, bspatch, suffixArray } from './bsdiff.js';
+
+function naiveSuffixArray(b: Uint8Array): number[] {
+  const idx = Array.from({ length: b.length + 1 }, (_, i) => i);
+  return idx.sort((x, y) => Buffer.compare(Buffer.from(b.subarray(x)), Buffer.from(b.subarray(y))));
+}
+
+describe('bsdiff/bspatch', () => {
+  it('suffix array matches a naive sort (random, repetitive, empty inputs)', () => {
+    for (const input of [new Uint8Array(0), Buffer.from('banana'), Buffer.alloc(100, 7), Buffer.from('abababababcabab'.repeat(7)), randomBytes(300)]) {
+      expect([...suffixArray(new Uint8Array(input))]).toEqual(naiveSuffixArray(new Uint8Array(input)));
+    }
+  });
+
+  it('round-trips edits, insertions, deletions, unrelated and empty files', () => {
+    const base = randomBytes(50_000);
+    const cases: [Uint8Array, Uint8Array][] = [
+      [base, Buffer.concat([base.subarray(0, 20_000), Buffer.from('inserted!'), base.subarray(20_000)])],
+      [base, Buffer.concat([base.subarray(0, 10_000), base.subarray(12_000)])],
+      [base, Buffer.from(base.map((b, i) => (i % 997 === 0 ? b ^ 1 : b)))],
+      [base, randomBytes(3000)],
+      [new Uint8Array(0), Buffer.from('from nothing')],
+      [Buffer.from('to nothing'), new Uint8Array(0)],
+      [Buffer.alloc(10_000, 0), Buffer.alloc(12_000, 0)],
+    ];
+    for (const [a, b] of cases) {
+      const patch = bsdiff(new Uint8Array(a), new Uint8Array(b));
+      expect(Buffer.from(bspatch(new Uint8Array(a), patch, b.length)).equals(Buffer.from(b))).toBe(true);
+    }
+  });
+
+  it('a small edit gives a patch of mostly zero bytes (compresses to almost nothing)', () => {
+    const a = randomBytes(100_000);
+    const b = Buffer.from(a);
+    b[50_000] ^= 0xff;
+    const patch = bsdiff(new Uint8Array(a), new Uint8Array(b));
+    expect(patch.filter((x) => x !== 0).length).toBeLessThan(40);
+  });
+
+  it('hostile patches → Corrupt, never out-of-range access', () => {
+    const old = randomBytes(100);
+    const good = bsdiff(new Uint8Array(old), new Uint8Array(Buffer.concat([old, Buffer.from('x')])));
+    expect(() => bspatch(new Uint8Array(old), good.subarray(0, 10), 101)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    expect(() => bspatch(new Uint8Array(old), good.subarray(0, good.length - 1), 101)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    const neg = Buffer.from(good);
+    neg[7] |= 0x80; // negative add length
+    expect(() => bspatch(new Uint8Array(old), neg, 101)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    const huge = Buffer.alloc(24);
+    huge.writeUInt32LE(0xffffffff, 0);
+    huge[6] = 0x7f; // add length ≈ 2^55
+    expect(() => bspatch(new Uint8Array(old), huge, 10)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    expect(() => bspatch(new Uint8Array(old), good, -1)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+  });
+});

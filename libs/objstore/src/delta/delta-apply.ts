@@ -1,0 +1,406 @@
+/**
+ * Executing static deltas into a repository of any mode (ostree-repo-static-delta-processing.c
+ * semantics, re-implemented): every part is checked against the SHA-256 the superblock records
+ * for it, decompressed with a size bound, its operation stream validated, and every object it
+ * produces is re-hashed before it is stored. Objects are staged in a write transaction; the
+ * commit object (and its detached metadata) is written last, only after every object the new
+ * commit needs is present — a failed or hostile delta leaves the repository consistent.
+ */
+import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
+import { sha256Hex } from '../format/checksum.js';
+import { serializeCommit } from '../format/commit.js';
+import { parseDirMeta } from '../format/dirmeta.js';
+import { parseDirTree } from '../format/dirtree.js';
+import { createContentHasher, MAX_SYMLINK_TARGET } from '../format/file-header.js';
+import { vardictGet, type Variant } from '../format/gvariant/value.js';
+import { serializeVarDict } from '../format/metadata.js';
+import {
+  decodeDeltaOps,
+  deltaInlinePart,
+  parseDeltaPartHeader,
+  parseDeltaPartPayload,
+  parseDeltaSuperblock,
+  parseSignedSuperblock,
+  staticDeltaDir,
+  type DeltaObject,
+  type DeltaPartMeta,
+  type DeltaPartPayload,
+  type DeltaSuperblock,
+} from '../format/static-delta.js';
+import { S_IFLNK, S_IFMT, S_IFREG } from '../format/validate.js';
+import { storeContent, openContent, type ContentMeta } from '../repo-content.js';
+import { hasObject, writeCommitMeta, writeMetadataObject, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
+import { traverseDirTree } from '../repo-traverse.js';
+import type { Repo } from '../repo.js';
+import { bspatch } from './bsdiff.js';
+import { xzDecompress } from './delta-xz.js';
+
+/** Where the bytes of a delta come from (a delta directory, a repository, an HTTP server). */
+export interface DeltaSource {
+  /** The superblock file (plain or signed). */
+  superblock: Uint8Array;
+  /** Part `index` as stored (compression byte + payload); not called for inline parts. */
+  readPart(index: number, meta: DeltaPartMeta): Promise<Uint8Array>;
+}
+
+export type DeltaApplyEvent =
+  | { type: 'part'; index: number; parts: number; objects: number; skipped: boolean }
+  | { type: 'fallback'; checksum: string; present: boolean }
+  | { type: 'done'; objectsWritten: number };
+
+export interface DeltaApplyOptions {
+  signal?: AbortSignal;
+  onProgress?: (event: DeltaApplyEvent) => void;
+  /**
+   * Fetches a fallback object that is not in the repository yet (pull). Without it, a delta whose
+   * fallback objects are missing is refused like `ostree static-delta apply-offline` does.
+   */
+  fetchFallback?: (object: DeltaObject) => Promise<void>;
+  /** Largest object a part may produce (default 4 GiB); objects are assembled in memory. */
+  maxObjectSize?: number;
+  /** Check that every object of the new commit is present before writing it (default true). */
+  verifyComplete?: boolean;
+}
+
+export interface DeltaApplyResult {
+  from: string | null;
+  to: string;
+  /** Objects created from parts (already-present ones are not counted). */
+  objectsWritten: number;
+  partsApplied: number;
+  partsSkipped: number;
+}
+
+const MiB = 1024 * 1024;
+const HARD_PART_LIMIT = 1024 * MiB;
+const SIGNED_MAGIC_BYTES = Buffer.from('OSTSGNDT', 'ascii');
+
+/** Parses a superblock file, unwrapping a signed superblock (`ostree static-delta generate --sign`). */
+export function readSuperblockBytes(bytes: Uint8Array): { superblock: DeltaSuperblock; raw: Uint8Array; signatures?: [string, Variant][] } {
+  if (bytes.length >= 8 && Buffer.from(bytes.buffer, bytes.byteOffset, 8).equals(SIGNED_MAGIC_BYTES)) {
+    const signed = parseSignedSuperblock(bytes);
+    return { superblock: parseDeltaSuperblock(signed.superblock), raw: signed.superblock, signatures: signed.signatures };
+  }
+  return { superblock: parseDeltaSuperblock(bytes), raw: bytes };
+}
+
+/** Upper bound for a decompressed part payload, from what the part declares it creates. */
+function partPayloadLimit(meta: DeltaPartMeta): number {
+  // The payload holds each object's bytes (the declared uncompressed size) plus bsdiff patches,
+  // mode/xattr tables and operations; four times the declared size is ample for real deltas.
+  return Math.min(HARD_PART_LIMIT, meta.uncompressedSize * 4 + MiB);
+}
+
+/** Checks a part file against the superblock and returns its decoded payload. */
+export async function openDeltaPart(bytes: Uint8Array, meta: DeltaPartMeta, index: number): Promise<DeltaPartPayload> {
+  const what = `static delta part ${index}`;
+  if (bytes.length !== meta.size) {
+    throw new CorruptError(`${what} is ${bytes.length} bytes, the superblock says ${meta.size}`, { data: { part: index } });
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== meta.checksum) {
+    throw new ChecksumMismatchError(`Checksum mismatch in ${what}; expected=${meta.checksum} actual=${actual}`, {
+      expected: meta.checksum,
+      actual,
+      data: { part: index },
+    });
+  }
+  if (meta.version !== 0) throw new UnsupportedError(`${what} has unsupported version ${meta.version}`);
+  const { compression, payload } = parseDeltaPartHeader(bytes);
+  const limit = partPayloadLimit(meta);
+  let raw: Uint8Array;
+  if (compression === 'xz') raw = await xzDecompress(payload, limit, what);
+  else {
+    if (payload.length > limit) throw new CorruptError(`${what} is larger than its objects justify`, { data: { part: index } });
+    raw = payload;
+  }
+  try {
+    return parseDeltaPartPayload(raw);
+  } catch (error) {
+    throw new CorruptError(`${what}: invalid payload: ${(error as Error).message}`, { cause: error, data: { part: index } });
+  }
+}
+
+interface OpenObject {
+  object: DeltaObject;
+  meta: ContentMeta;
+  size: number;
+  chunks: Uint8Array[];
+  written: number;
+}
+
+const METADATA_TYPES = new Set<string>(['dirtree', 'dirmeta', 'commit', 'commitmeta', 'tombstone-commit']);
+
+function corruptPart(index: number, why: string, cause?: unknown): CorruptError {
+  return new CorruptError(`static delta part ${index}: ${why}`, { cause, data: { part: index } });
+}
+
+/** Validates metadata bytes of a type we can parse (dirtree names are checked here). */
+function checkMetadata(type: string, bytes: Uint8Array): void {
+  if (type === 'dirtree') parseDirTree(bytes);
+  else if (type === 'dirmeta') parseDirMeta(bytes);
+}
+
+class PartExecutor {
+  private readonly sources = new Map<string, Uint8Array>();
+  written = 0;
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly txn: WriteTxn,
+    private readonly maxObjectSize: number,
+  ) {}
+
+  private async source(checksum: string): Promise<Uint8Array> {
+    const cached = this.sources.get(checksum);
+    if (cached) return cached;
+    const obj = await openContent(this.repo, checksum);
+    if ((obj.meta.mode & S_IFMT) !== S_IFREG) throw new CorruptError(`delta read source ${checksum} is not a regular file`);
+    const chunks: Buffer[] = [];
+    for await (const c of obj.stream()) chunks.push(c as Buffer);
+    const buf = Buffer.concat(chunks);
+    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.sources.clear();
+    this.sources.set(checksum, bytes);
+    return bytes;
+  }
+
+  private contentMeta(payload: DeltaPartPayload, modeIndex: number, xattrIndex: number, index: number): ContentMeta {
+    const m = payload.modes[modeIndex]!;
+    const fmt = m.mode & S_IFMT;
+    if ((fmt !== S_IFREG && fmt !== S_IFLNK) || (m.mode & ~(S_IFMT | 0o7777)) !== 0) {
+      throw corruptPart(index, `invalid content mode 0${m.mode.toString(8)}`);
+    }
+    return { uid: m.uid, gid: m.gid, mode: m.mode, symlinkTarget: '', xattrs: payload.xattrs[xattrIndex]! };
+  }
+
+  private async finishContent(object: DeltaObject, meta: ContentMeta, content: Uint8Array | Uint8Array[], index: number): Promise<void> {
+    const chunks = content instanceof Uint8Array ? [content] : content;
+    const hasher = createContentHasher({ ...meta, rdev: 0 });
+    for (const c of chunks) hasher.update(c);
+    const actual = hasher.digest('hex');
+    if (actual !== object.checksum) {
+      throw new ChecksumMismatchError(`static delta part ${index}: object ${object.checksum} has checksum ${actual}`, {
+        expected: object.checksum,
+        actual,
+        data: { part: index, checksum: object.checksum },
+      });
+    }
+    if (this.repo.mode === 'bare-user-only' && (meta.xattrs.length > 0 || meta.uid !== 0 || meta.gid !== 0)) {
+      throw new UnsupportedError(`static delta part ${index}: object ${object.checksum} has an owner or xattrs, which a bare-user-only repository cannot store`, {
+        data: { part: index, checksum: object.checksum },
+      });
+    }
+    if (await hasObject(this.repo, 'file', object.checksum, this.txn)) return;
+    const body = chunks.length === 1 ? chunks[0]! : new Uint8Array(Buffer.concat(chunks));
+    await storeContent(this.repo, meta, (meta.mode & S_IFMT) === S_IFLNK ? new Uint8Array(0) : body, this.txn);
+    this.written++;
+  }
+
+  async run(payload: DeltaPartPayload, objects: readonly DeltaObject[], index: number, signal?: AbortSignal): Promise<void> {
+    let ops;
+    try {
+      ops = decodeDeltaOps(payload, objects);
+    } catch (error) {
+      throw corruptPart(index, `invalid operations: ${(error as Error).message}`, error);
+    }
+    const raw = payload.rawData;
+    let open: OpenObject | undefined;
+    let readSource: string | undefined;
+    let next = 0;
+    for (const op of ops) {
+      throwIfAborted(signal);
+      switch (op.op) {
+        case 'open-splice-and-close': {
+          if (open) throw corruptPart(index, 'open-splice-and-close while an object is open');
+          const object = objects[op.object]!;
+          const bytes = raw.subarray(op.offset, op.offset + op.length);
+          if ('mode' in op) {
+            const meta = this.contentMeta(payload, op.mode, op.xattrs, index);
+            if ((meta.mode & S_IFMT) === S_IFLNK) {
+              if (bytes.length === 0 || bytes.length > MAX_SYMLINK_TARGET || bytes.includes(0)) throw corruptPart(index, 'invalid symlink target');
+              meta.symlinkTarget = Buffer.from(bytes).toString('utf8');
+              await this.finishContent(object, meta, new Uint8Array(0), index);
+            } else await this.finishContent(object, meta, bytes, index);
+          } else {
+            if (!METADATA_TYPES.has(object.type)) throw corruptPart(index, `cannot create ${object.type} objects`);
+            const actual = sha256Hex(bytes);
+            if (actual !== object.checksum) {
+              throw new ChecksumMismatchError(`static delta part ${index}: ${object.type} ${object.checksum} has checksum ${actual}`, {
+                expected: object.checksum,
+                actual,
+                data: { part: index, checksum: object.checksum },
+              });
+            }
+            try {
+              checkMetadata(object.type, bytes);
+            } catch (error) {
+              throw corruptPart(index, `invalid ${object.type} ${object.checksum}: ${(error as Error).message}`, error);
+            }
+            if (!(await hasObject(this.repo, object.type as MetadataObjectType, object.checksum, this.txn))) {
+              await writeMetadataObject(this.repo, object.type as MetadataObjectType, bytes, { checksum: object.checksum, txn: this.txn });
+              this.written++;
+            }
+          }
+          readSource = undefined;
+          next = op.object + 1;
+          break;
+        }
+        case 'open': {
+          if (open) throw corruptPart(index, 'open while an object is open');
+          const object = objects[op.object]!;
+          if (object.type !== 'file') throw corruptPart(index, `open on a ${object.type} object`);
+          const meta = this.contentMeta(payload, op.mode, op.xattrs, index);
+          if ((meta.mode & S_IFMT) !== S_IFREG) throw corruptPart(index, 'open on a non-regular file');
+          if (op.size > this.maxObjectSize) throw corruptPart(index, `object size ${op.size} exceeds the limit of ${this.maxObjectSize} bytes`);
+          open = { object, meta, size: op.size, chunks: [], written: 0 };
+          break;
+        }
+        case 'write': {
+          if (!open) throw corruptPart(index, 'write without an open object');
+          if (open.written + op.length > open.size) throw corruptPart(index, `write past the declared size of ${open.object.checksum}`);
+          let piece: Uint8Array;
+          if (readSource !== undefined) {
+            const src = await this.source(readSource);
+            if (op.offset + op.length > src.length) throw corruptPart(index, `write range ${op.offset}/${op.length} outside read source ${readSource}`);
+            piece = src.subarray(op.offset, op.offset + op.length);
+          } else piece = raw.subarray(op.offset, op.offset + op.length);
+          open.chunks.push(piece);
+          open.written += op.length;
+          break;
+        }
+        case 'set-read-source': {
+          const b = raw.subarray(op.offset, op.offset + 32);
+          readSource = Buffer.from(b).toString('hex');
+          try {
+            await this.source(readSource);
+          } catch (error) {
+            if (isTsostreeError(error, NotFoundError.code)) {
+              throw new NotFoundError(`static delta part ${index}: read source ${readSource} is not in the repository`, { cause: error, data: { part: index, checksum: readSource } });
+            }
+            throw error;
+          }
+          break;
+        }
+        case 'unset-read-source':
+          readSource = undefined;
+          break;
+        case 'bspatch': {
+          if (!open) throw corruptPart(index, 'bspatch without an open object');
+          if (readSource === undefined) throw corruptPart(index, 'bspatch without a read source');
+          if (open.written !== 0) throw corruptPart(index, 'bspatch after writes');
+          const src = await this.source(readSource);
+          const out = bspatch(src, raw.subarray(op.offset, op.offset + op.length), open.size);
+          open.chunks.push(out);
+          open.written = open.size;
+          break;
+        }
+        case 'close': {
+          if (!open) throw corruptPart(index, 'close without an open object');
+          if (open.written !== open.size) throw corruptPart(index, `object ${open.object.checksum} closed after ${open.written} of ${open.size} bytes`);
+          await this.finishContent(open.object, open.meta, open.chunks, index);
+          open = undefined;
+          readSource = undefined;
+          next = op.object + 1;
+          break;
+        }
+      }
+    }
+    if (open) throw corruptPart(index, `object ${open.object.checksum} left open`);
+    if (next !== objects.length) throw corruptPart(index, `created ${next} of its ${objects.length} objects`);
+  }
+}
+
+async function haveAll(repo: Repo, objects: readonly DeltaObject[], txn: WriteTxn): Promise<boolean> {
+  for (const o of objects) {
+    if (o.type === 'file' || METADATA_TYPES.has(o.type)) {
+      if (!(await hasObject(repo, o.type as 'file', o.checksum, txn))) return false;
+    } else return false;
+  }
+  return true;
+}
+
+/**
+ * Applies a static delta: the `from` commit (if any) must be present; fallback objects must be
+ * present or fetched through `fetchFallback`. Nothing but objects is written (no ref moves).
+ */
+export async function applyStaticDelta(repo: Repo, source: DeltaSource, options: DeltaApplyOptions = {}): Promise<DeltaApplyResult> {
+  const { superblock: sb } = readSuperblockBytes(source.superblock);
+  const { signal, onProgress } = options;
+  if (sb.from !== null && !(await hasObject(repo, 'commit', sb.from))) {
+    throw new NotFoundError(`Commit ${sb.from}, which is the delta source, is not in repository`, { data: { checksum: sb.from } });
+  }
+  const commitBytes = serializeCommit(sb.commit);
+  if (sha256Hex(commitBytes) !== sb.to) {
+    throw new ChecksumMismatchError(`static delta superblock: the embedded commit does not hash to ${sb.to}`, { expected: sb.to, actual: sha256Hex(commitBytes) });
+  }
+  const dir = staticDeltaDir(sb.from, sb.to);
+  const detachedKey = `${dir}/commitmeta`;
+  const detached = vardictGet(sb.metadata, detachedKey, 'a{sv}') as [string, Variant][] | undefined;
+
+  for (const f of sb.fallbacks) {
+    throwIfAborted(signal);
+    const present = await hasObject(repo, f.type as 'file', f.checksum);
+    onProgress?.({ type: 'fallback', checksum: f.checksum, present });
+    if (present) continue;
+    if (!options.fetchFallback) {
+      throw new UnsupportedError(`Cannot execute delta offline: contains nonempty http fallback entries (${f.type} ${f.checksum} is not in the repository)`, {
+        data: { checksum: f.checksum, type: f.type },
+      });
+    }
+  }
+
+  const txn = new WriteTxn(repo);
+  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB);
+  let partsApplied = 0;
+  let partsSkipped = 0;
+  try {
+    for (let i = 0; i < sb.parts.length; i++) {
+      throwIfAborted(signal);
+      const meta = sb.parts[i]!;
+      if (await haveAll(repo, meta.objects, txn)) {
+        partsSkipped++;
+        onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: true });
+        continue;
+      }
+      const bytes = deltaInlinePart(sb, `${dir}/${i}`) ?? (await source.readPart(i, meta));
+      const payload = await openDeltaPart(bytes, meta, i);
+      await exec.run(payload, meta.objects, i, signal);
+      partsApplied++;
+      onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: false });
+    }
+    await txn.commit();
+  } catch (error) {
+    await txn.abort();
+    throw error;
+  }
+  for (const f of sb.fallbacks) {
+    if (await hasObject(repo, f.type as 'file', f.checksum)) continue;
+    throwIfAborted(signal);
+    await options.fetchFallback!({ type: f.type, checksum: f.checksum });
+  }
+  if (options.verifyComplete !== false) await assertTreeComplete(repo, sb.commit.rootTree, sb.commit.rootMeta, sb.to);
+  if (detached) await writeCommitMeta(repo, sb.to, serializeVarDict(detached));
+  await writeMetadataObject(repo, 'commit', commitBytes, { checksum: sb.to });
+  onProgress?.({ type: 'done', objectsWritten: exec.written });
+  return { from: sb.from, to: sb.to, objectsWritten: exec.written, partsApplied, partsSkipped };
+}
+
+async function assertTreeComplete(repo: Repo, rootTree: string, rootMeta: string, to: string): Promise<void> {
+  const keys = new Set<string>();
+  try {
+    await traverseDirTree(repo, rootTree, rootMeta, keys);
+  } catch (error) {
+    if (isTsostreeError(error, NotFoundError.code)) {
+      throw new CorruptError(`static delta to ${to} is incomplete: ${(error as Error).message}`, { cause: error, data: { checksum: to } });
+    }
+    throw error;
+  }
+  for (const key of keys) {
+    const checksum = key.slice(0, 64);
+    const type = key.slice(65) as 'file' | 'dirmeta' | 'dirtree';
+    if (!(await hasObject(repo, type, checksum))) {
+      throw new CorruptError(`static delta to ${to} is incomplete: ${type} ${checksum} is missing`, { data: { checksum: to, missing: checksum } });
+    }
+  }
+}
