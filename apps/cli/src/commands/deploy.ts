@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { derivedOrigin, parseRevision, resolveRevision } from './revision.js';
+import { derivedOrigin, fetchRevision, parseRevision } from './revision.js';
 import { deployLikeRpmOstree, rejectReboot } from './rpm-ostree-common.js';
 import { openSysroot } from './sysroot-option.js';
 import { baseDeployment, fetchRefspec, requireRefspec } from './update-source.js';
@@ -23,7 +23,7 @@ export function deployCommand(ctx: CliContext): Command {
       const { origin, refspec } = requireRefspec(base);
       const repo = await sysroot.repo();
       await fetchRefspec(repo, refspec, { pull: !opts.cacheOnly });
-      const target = await resolveRevision(repo, refspec, revision);
+      const target = await fetchRevision(repo, refspec, revision, { pull: !opts.cacheOnly });
       if (target === base.checksum && origin.getString('origin', 'override-commit') === target) {
         ctx.stdout('No change.\n');
         return;

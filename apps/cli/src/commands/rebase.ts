@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parseRefspec } from '@tsostree/objstore';
 import type { CliContext } from '../context.js';
-import { derivedOrigin, parseRevision, resolveRevision } from './revision.js';
+import { derivedOrigin, fetchRevision, parseRevision } from './revision.js';
 import { deployLikeRpmOstree, rejectReboot } from './rpm-ostree-common.js';
 import { openSysroot } from './sysroot-option.js';
 import { baseDeployment, fetchRefspec, requireRefspec } from './update-source.js';
@@ -33,7 +33,7 @@ export function rebaseCommand(ctx: CliContext): Command {
       const target = rebaseTarget(refspec, refspecArg);
       const repo = await sysroot.repo();
       const head = await fetchRefspec(repo, target, { pull: !opts.cacheOnly });
-      const commit = revision ? await resolveRevision(repo, target, revision) : head;
+      const commit = revision ? await fetchRevision(repo, target, revision, { pull: !opts.cacheOnly }) : head;
       await deployLikeRpmOstree(ctx, sysroot, base, commit, derivedOrigin(origin, { refspec: target, overrideCommit: revision ? commit : null }));
     });
 }

@@ -1,6 +1,6 @@
 // rpm-ostree's revision arguments (`deploy REVISION`, `rebase REFSPEC [REVISION]`) and origin edits.
 import { InvalidArgumentError, NotFoundError } from '@tsostree/errors';
-import { KeyFile, isChecksum, loadCommit, parseRefspec, resolveCommit, vardictGet, type Repo } from '@tsostree/objstore';
+import { KeyFile, hasObject, isChecksum, loadCommit, parseRefspec, pullRemote, resolveCommit, vardictGet, type Repo } from '@tsostree/objstore';
 
 export type ParsedRevision = { kind: 'checksum'; value: string } | { kind: 'version'; value: string };
 
@@ -66,4 +66,24 @@ export function derivedOrigin(base: KeyFile | undefined, change: { refspec?: str
   if (change.overrideCommit === null) origin.removeKey('origin', 'override-commit');
   else if (change.overrideCommit !== undefined) origin.setString('origin', 'override-commit', change.overrideCommit);
   return origin;
+}
+
+/**
+ * Like {@link resolveRevision}, pulling first when the refspec names a remote (rpm-ostree's deploy):
+ * a version is looked up in the branch's whole history (commit objects only), then the chosen
+ * commit is pulled in full.
+ */
+export async function fetchRevision(repo: Repo, refspec: string, revision: ParsedRevision, opts: { pull?: boolean; keysRoot?: string } = {}): Promise<string> {
+  const { remote, ref } = parseRefspec(refspec);
+  const pull = remote !== undefined && opts.pull !== false;
+  const signatureOptions = { keysRoot: opts.keysRoot ?? '/' };
+  if (pull && revision.kind === 'version') {
+    await pullRemote(repo, remote, { refs: [ref], depth: -1, commitMetadataOnly: true, signatureOptions });
+  }
+  if (pull && revision.kind === 'checksum' && !(await hasObject(repo, 'commit', revision.value))) {
+    await pullRemote(repo, remote, { refs: [revision.value], signatureOptions });
+  }
+  const target = await resolveRevision(repo, refspec, revision);
+  if (pull) await pullRemote(repo, remote, { refs: [target], signatureOptions });
+  return target;
 }

@@ -131,3 +131,35 @@ describe('ostree admin write verbs, differential', () => {
     expect(await manifest(ours)).toEqual(await manifest(real));
   });
 });
+
+describe('ostree admin write verbs, hostile input', () => {
+  it('refuses bad refs, origin files, indexes and sysroot paths with clear errors, writing nothing', async () => {
+    const before = await manifest(ours);
+    const cases: [string[], number | null][] = [
+      [['deploy', '--os=os', '../../../etc/passwd'], null],
+      [['deploy', '--os=os', 'origin:../x'], null],
+      [['deploy', '--os=../../tmp', 'os/stable'], 2],
+      [['deploy', '--os=os', `--origin-file=${join(work, 'missing.origin')}`, 'os/stable'], 3],
+      [['deploy', '--os=os', '--karg-none', '--karg-delete=quiet', 'os/stable'], 2],
+      [['deploy', '--os=os', '--stage', '--not-as-default', 'os/stable'], 2],
+      [['deploy', '--os=os', '--stage', 'os/stable'], 2], // nothing is booted
+      [['undeploy', '-1'], null],
+      [['undeploy', '99999999999999999999'], 3],
+      [['pin', '1x'], 2],
+      [['set-default', '5'], 3],
+    ];
+    for (const [args, status] of cases) {
+      const r = await runCli(['ostree', 'admin', args[0]!, `--sysroot=${ours}`, ...args.slice(1)]);
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(70);
+      if (status !== null) expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(status);
+      expect(r.stderr, args.join(' ')).toMatch(/^error: |^error:|Usage|unknown option/);
+    }
+    await writeFile(join(work, 'garbage.origin'), '\0\0[origin\nrefspec');
+    const garbage = await runCli(['ostree', 'admin', 'deploy', `--sysroot=${ours}`, '--os=os', `--origin-file=${join(work, 'garbage.origin')}`, 'os/stable']);
+    expect(garbage.status).toBe(4);
+    expect(await manifest(ours)).toEqual(before);
+    const empty = await runCli(['ostree', 'admin', 'status', '--sysroot=']);
+    expect(empty.status).toBe(2);
+  });
+});
