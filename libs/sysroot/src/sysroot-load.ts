@@ -13,7 +13,9 @@ export type BootedSpec =
   /** A kernel command line (like `/proc/cmdline`): its `ostree=` names the booted deployment. */
   | { cmdline: string }
   /** A directory that is the running root (`/` on a real machine): matched by device and inode. */
-  | { rootDir: string };
+  | { rootDir: string }
+  /** The booted deployment by identity (tests; stays valid across boot-version swaps). */
+  | { deployment: { stateroot: string; checksum: string; serial: number } };
 
 export interface LoadedState {
   bootVersion: 0 | 1;
@@ -233,6 +235,12 @@ async function loadStaged(root: string, runDir: string, repo: Repo | undefined):
 /** Which raw deployment is the booted one, per `spec`; undefined when none is booted. */
 async function findBooted(root: string, raws: RawDeployment[], spec: BootedSpec | undefined): Promise<number> {
   if (spec === undefined) return -1;
+  if ('deployment' in spec) {
+    const { stateroot, checksum, serial } = spec.deployment;
+    const i = raws.findIndex((d) => d.stateroot === stateroot && d.checksum === checksum && d.serial === serial);
+    if (i < 0) throw new NotFoundError(`booted deployment ${stateroot} ${checksum}.${serial} has no bootloader entry`);
+    return i;
+  }
   if ('rootDir' in spec) {
     let st;
     try {

@@ -4,16 +4,21 @@ import { join } from 'node:path';
 import { AbortedError, LockedError, fromSystemError } from '@tsostree/errors';
 
 /**
- * The sysroot lock, interoperable with ostree: ostree takes `flock(LOCK_EX)` on `ostree/lock`
- * (libglnx's glnx_make_lock_file) and unlinks the file when it releases the lock.
+ * The sysroot lock, interoperable with ostree. ostree (libglnx `glnx_make_lock_file`) takes an
+ * exclusive **fcntl record lock** (an OFD lock, `F_OFD_SETLKW`) on `ostree/lock` — not flock(2):
+ * measured with 2022.7, `ostree admin undeploy` ignores a `flock` held on that file but waits
+ * ("Waiting for sysroot lock...") behind a POSIX `lockf` lock, because OFD and POSIX record
+ * locks conflict with each other. It unlinks the file when it lets go, so a waiter must check
+ * that the file it locked is still linked, and retry otherwise.
  *
- * Node has no flock(2). Instead of a native addon (which would need a compiler at install
- * time), a small child process holds the lock for us: `sh` opens `ostree/lock` on fd 9, runs
- * util-linux `flock -x 9`, checks that the file it locked is still linked (the holder before it
- * may have unlinked it — then it retries, as libglnx does), reports `locked`, and then waits on
- * its stdin. The lock lives exactly as long as that child: when we release, we unlink the file
- * and close the pipe; when we die (even SIGKILL), the pipe closes, the child exits and the kernel
- * drops the lock — so a killed holder can never leave a stale lock behind.
+ * Node has no fcntl locking. Instead of a native addon (a compiler at install time), a small
+ * child process holds the lock for us: Python's `fcntl.lockf` (a POSIX record lock) on
+ * `ostree/lock`, the nlink check, `locked` on stdout, then it blocks reading its stdin. The lock
+ * lives exactly as long as that child: on release we unlink the file (like libglnx) and close
+ * the pipe; if we die — even by SIGKILL — the pipe closes, the child exits and the kernel drops
+ * the lock, so a killed holder never leaves a stale lock. Cost: one process start per lock
+ * (≈ 20–30 ms), paid once per mutating command. Without python3 the helper falls back to
+ * util-linux `flock` (excludes other tsostree processes, not a concurrent real ostree).
  */
 export interface SysrootLock {
   release(): Promise<void>;
@@ -25,8 +30,26 @@ export interface LockOptions {
   signal?: AbortSignal;
 }
 
-// Runs in the child: $1 = lock file, $2 = 0 to fail at once, else wait. The open file stays on fd 9.
-const SCRIPT = `
+// argv: lock file, "0" to fail at once / "1" to wait.
+const PY_SCRIPT = `
+import fcntl, os, sys
+path, wait = sys.argv[1], sys.argv[2] == '1'
+while True:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOCTTY, 0o600)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print('busy', flush=True)
+        sys.exit(4)
+    if os.fstat(fd).st_nlink > 0:
+        break
+    os.close(fd)
+print('locked', flush=True)
+sys.stdin.buffer.read()
+`;
+
+// Fallback without python3: flock(2) on fd 9, same protocol.
+const SH_SCRIPT = `
 set -u
 while :; do
   exec 9>>"$1" || exit 3
@@ -39,6 +62,18 @@ echo locked
 exec cat >/dev/null
 `;
 
+function spawnHelper(python: string, path: string, wait: boolean): ChildProcess {
+  // -S -E: no site packages, no PYTHON* environment — a bare, fast interpreter.
+  return spawn(python, ['-S', '-E', '-c', PY_SCRIPT, path, wait ? '1' : '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+async function spawned(child: ChildProcess): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', () => resolve(false));
+  });
+}
+
 export async function lockSysroot(root: string, opts: LockOptions = {}): Promise<SysrootLock> {
   const path = join(root, 'ostree/lock');
   try {
@@ -47,9 +82,16 @@ export async function lockSysroot(root: string, opts: LockOptions = {}): Promise
     throw fromSystemError(error, `creating ${join(root, 'ostree')}`);
   }
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child: ChildProcess = spawn('sh', ['-c', SCRIPT, 'tsostree-lock', path, timeoutMs === 0 ? '0' : '1'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  // The system interpreter first (a version manager's `python3` shim can take 300 ms to start).
+  let child = spawnHelper('/usr/bin/python3', path, timeoutMs !== 0);
+  let ok = await spawned(child);
+  if (!ok) {
+    child = spawnHelper('python3', path, timeoutMs !== 0);
+    ok = await spawned(child);
+  }
+  if (!ok) {
+    child = spawn('sh', ['-c', SH_SCRIPT, 'tsostree-lock', path, timeoutMs === 0 ? '0' : '1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  }
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const outcome = await new Promise<'locked' | 'busy' | 'timeout' | 'aborted' | { exit: number | null; error?: Error }>((resolve) => {

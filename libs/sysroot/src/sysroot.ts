@@ -26,6 +26,12 @@ export interface SysrootOptions {
   runDir?: string;
   /** Called at every named failpoint of deploy, swap, finalize and cleanup (crash tests). */
   failpoint?: FailpointHook;
+  /**
+   * syncfs() before the boot swap, as ostree does (default true). Turning it off keeps the write
+   * order (so a killed process still leaves a bootable sysroot) but not power-loss durability:
+   * for tests and image builds only.
+   */
+  sync?: boolean;
   /** How long mutating operations wait for the sysroot lock (default 30 s; 0 = fail at once). */
   lockTimeoutMs?: number;
 }
@@ -57,9 +63,17 @@ export class Sysroot {
     return new Sysroot(abs, options, state);
   }
 
-  /** Re-reads everything from disk (after another process changed it). */
+  /**
+   * Re-reads everything from disk (after another process changed it). The booted deployment
+   * keeps its identity across reloads (like ostree's device/inode), even when the boot version
+   * its `ostree=` argument names has since been replaced.
+   */
   async reload(): Promise<void> {
-    this.#state = await loadSysrootState(this.root, this.runDir, this.options.booted);
+    const booted = this.#state.booted;
+    const spec: BootedSpec | undefined = booted
+      ? { deployment: { stateroot: booted.stateroot, checksum: booted.checksum, serial: booted.serial } }
+      : this.options.booted;
+    this.#state = await loadSysrootState(this.root, this.runDir, spec);
   }
 
   /** The current boot version (`boot/loader` → `loader.<bv>`). */

@@ -198,7 +198,7 @@ export async function writeDeployments(sysroot: Sysroot, requested: WorkDeployme
     const sub = sysroot.subbootVersion === 0 ? 1 : 0;
     await createBootlinks(root, bv, sub, list);
     await failpoint(sysroot, 'swap:after-bootlinks');
-    await syncFilesystem(root);
+    if (sysroot.options.sync !== false) await syncFilesystem(root);
     await symlinkReplace(`boot.${bv}.${sub}`, join(root, 'ostree', `boot.${bv}`));
     await failpoint(sysroot, 'swap:after-subbootversion-swap');
     atomic = true;
@@ -294,15 +294,17 @@ async function bootswap(sysroot: Sysroot, list: WorkDeployment[], opts: WriteDep
     if (code(error) !== 'EEXIST') throw fromSystemError(error, 'symlinkat boot/boot');
   }
   await symlinkReplace(`loader.${newBv}`, join(root, 'boot/loader.tmp'));
-  await syncFilesystem(root);
-  if ((await lstat(join(root, 'boot'))).dev !== (await lstat(root)).dev) await syncFilesystem(join(root, 'boot'));
+  if (sysroot.options.sync !== false) {
+    await syncFilesystem(root);
+    if ((await lstat(join(root, 'boot'))).dev !== (await lstat(root)).dev) await syncFilesystem(join(root, 'boot'));
+  }
   await failpoint(sysroot, 'swap:before-loader-rename');
   try {
     await rename(join(root, 'boot/loader.tmp'), join(root, 'boot/loader'));
   } catch (error) {
     throw fromSystemError(error, 'Final bootloader swap');
   }
-  await fsyncDir(join(root, 'boot'));
+  if (sysroot.options.sync !== false) await fsyncDir(join(root, 'boot'));
   await failpoint(sysroot, 'swap:after-loader-rename');
   await backend.postBlsSync?.({ bootVersion: newBv, read, write });
   // ostree has no bootloader object for plain BLS (none detected): reported as not atomic.
