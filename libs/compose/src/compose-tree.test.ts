@@ -1,11 +1,11 @@
-import { appendFileSync, cpSync, existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getAttributeSync } from '@napi-rs/xattr';
 import { Repo, readRef } from '@tsostree/objstore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeLayout, run, repoFile, type Layout } from '../test/compose-helpers.js';
-import { buildMiniRepo, copyRepo, createrepo } from '../test/mini-repo.js';
+import { makeLayout, makeSigningKey, run, repoFile, serveDirectory, signRpms, type Layout } from '../test/compose-helpers.js';
+import { buildMiniRepo, copyRepo, createrepo, rpmFiles } from '../test/mini-repo.js';
 import { composeTree, type ComposeProgress } from './compose-tree.js';
 
 const TREEFILE = `ref: mini/\${basearch}/stable
@@ -95,7 +95,7 @@ describe('composeTree (mini fixture repo, real ostree and rpm as oracles)', () =
     const qa = run('rpm', ['--root', co, '--dbpath', '/usr/share/rpm', '-qa', '--qf', '%{NEVRA}\n']).trim().split('\n').sort();
     expect(qa).toEqual([...first.packages].sort());
     // A deployment has /etc (ostree makes it from usr/etc); ostree does not keep mtimes.
-    cpSync(join(co, 'usr/etc'), join(co, 'etc'), { recursive: true });
+    cpSync(join(co, 'usr/etc'), join(co, 'etc'), { recursive: true, verbatimSymlinks: true });
     // nss-altfiles: a deployed system also finds users in usr/lib/passwd; rpm --root only reads etc/passwd.
     for (const f of ['passwd', 'group']) appendFileSync(join(co, 'etc', f), readFileSync(join(co, 'usr/lib', f)));
     let verify = '';
@@ -211,6 +211,82 @@ describe('composeTree failures leave no commit', () => {
       expect(await refOf(layout, 'mini/mismatch')).toBeUndefined();
     } finally {
       layout.cleanup();
+    }
+  }, 120_000);
+});
+
+describe('composeTree downloads and signatures', () => {
+  it('downloads over HTTP into the cache, resumes a partial file, and reuses the cache', async () => {
+    const server = await serveDirectory(miniRepo);
+    const layout = makeLayout('ref: mini/http\nrepos: [mini]\npackages: [mini-app]\n', repoFile('mini', server.url));
+    try {
+      // A partial download left by an interrupted run: the first 1000 bytes of the real file.
+      const part = join(layout.cachedir, 'rpms', 'mini', 'mini-app-1.0-1.noarch.rpm.part');
+      mkdirSync(join(layout.cachedir, 'rpms', 'mini'), { recursive: true });
+      writeFileSync(part, readFileSync(join(miniRepo, 'mini-app-1.0-1.noarch.rpm')).subarray(0, 1000));
+      const events: ComposeProgress[] = [];
+      const r = await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64', onProgress: (e) => events.push(e) });
+      expect(r.changed).toBe(true);
+      const rpmRequests = server.requests.filter((q) => q.path.endsWith('.rpm'));
+      expect(rpmRequests.map((q) => q.path).sort()).toEqual(
+        ['/mini-app-1.0-1.noarch.rpm', '/mini-extra-0.9-1.noarch.rpm', '/mini-filesystem-1.0-1.noarch.rpm', '/mini-lib-2.3-1.x86_64.rpm'],
+      );
+      expect(rpmRequests.find((q) => q.path === '/mini-app-1.0-1.noarch.rpm')?.range).toBe('bytes=1000-');
+      expect(existsSync(part)).toBe(false);
+      const downloads = events.filter((e) => e.phase === 'download');
+      const total = statSync(join(miniRepo, 'mini-app-1.0-1.noarch.rpm')).size;
+      expect(downloads.at(-1)).toMatchObject({ done: 4, total: 4 });
+      const fetched = (downloads.at(-1) as { bytes: number }).bytes;
+      const all = ['mini-extra-0.9-1.noarch.rpm', 'mini-filesystem-1.0-1.noarch.rpm', 'mini-lib-2.3-1.x86_64.rpm'].reduce((n, f) => n + statSync(join(miniRepo, f)).size, 0);
+      expect(fetched).toBe(all + total - 1000);
+      // Cached files are verified and reused: no package is fetched again.
+      server.requests.length = 0;
+      const again = await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64', forceNocache: true });
+      expect(again.changed).toBe(true);
+      expect(server.requests.filter((q) => q.path.endsWith('.rpm'))).toEqual([]);
+      // A damaged cached file is detected and replaced.
+      writeFileSync(join(layout.cachedir, 'rpms', 'mini', 'mini-lib-2.3-1.x86_64.rpm'), 'garbage');
+      await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64', forceNocache: true });
+      expect(server.requests.filter((q) => q.path.endsWith('.rpm')).map((q) => q.path)).toEqual(['/mini-lib-2.3-1.x86_64.rpm']);
+    } finally {
+      await server.close();
+      layout.cleanup();
+    }
+  }, 120_000);
+
+  it('with gpgcheck, accepts packages signed by the repo key and refuses a wrongly signed one, without a commit', async () => {
+    const good = makeSigningKey('good@example.invalid');
+    const evil = makeSigningKey('evil@example.invalid');
+    const layout = makeLayout('ref: mini/signed\nrepos: [mini]\npackages: [mini-app]\n', '');
+    try {
+      const repo = copyRepo(miniRepo, join(layout.dir, 'rpms'));
+      signRpms(rpmFiles(repo).map((f) => join(repo, f)), good);
+      createrepo(repo);
+      writeFileSync(join(layout.dir, 'good.asc'), good.publicKeyArmored);
+      const cfg = (key: string) =>
+        `[mini]\nname=mini\nbaseurl=${pathToFileURL(repo).href}\ngpgcheck=1\ngpgkey=${pathToFileURL(join(layout.dir, key)).href}\n`;
+      writeFileSync(join(layout.dir, 'config', 'test.repo'), cfg('good.asc'));
+      const ok = await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64' });
+      expect(ok.changed).toBe(true);
+      // Re-sign one package with another key (metadata regenerated so only the signature is wrong).
+      signRpms([join(repo, 'mini-lib-2.3-1.x86_64.rpm')], evil);
+      createrepo(repo);
+      writeFileSync(layout.treefile, 'ref: mini/signed2\nrepos: [mini]\npackages: [mini-app]\n');
+      const err = await composeError(layout);
+      expect(err.code).toBe('SignatureInvalid');
+      expect(err.message).toMatch(/mini-lib-2\.3-1\.x86_64 from repo mini/);
+      expect(await refOf(layout, 'mini/signed2')).toBeUndefined();
+      // An unsigned package is refused too.
+      cpSync(join(miniRepo, 'mini-lib-2.3-1.x86_64.rpm'), join(repo, 'mini-lib-2.3-1.x86_64.rpm'));
+      createrepo(repo);
+      expect((await composeError(layout)).code).toBe('SignatureInvalid');
+      // gpgcheck without any key configured
+      writeFileSync(join(layout.dir, 'config', 'test.repo'), `[mini]\nbaseurl=${pathToFileURL(repo).href}\ngpgcheck=1\n`);
+      expect((await composeError(layout)).message).toMatch(/gpgcheck is on but no gpgkey/);
+    } finally {
+      layout.cleanup();
+      rmSync(good.home, { recursive: true, force: true });
+      rmSync(evil.home, { recursive: true, force: true });
     }
   }, 120_000);
 });

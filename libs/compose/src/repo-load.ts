@@ -21,8 +21,8 @@ export interface LoadedRepo {
   primary: Uint8Array;
   /** Newest `<timestamp>` in repomd.xml (what rpm-ostree records in `rpmostree.rpmmd-repos`). */
   timestamp: number;
-  /** Armored or binary OpenPGP keys from `gpgkey` (when `gpgcheck`). */
-  keys: Uint8Array[];
+  /** OpenPGP keys from `gpgkey` (when `gpgcheck`): armored text as a string, binary keys as bytes. */
+  keys: (string | Uint8Array)[];
 }
 
 export type RepoLoadProgress = { phase: 'metadata'; repo: string; document: string; bytes: number; packages: number };
@@ -107,12 +107,19 @@ async function loadOne(config: RepoConfig, options: LoadReposOptions): Promise<L
       }
       const primary = await toSolverBytes(source.files.get(primaryData.location.href)!, options.signal);
       const timestamp = Math.max(0, ...repomd.data.map((d) => d.timestamp ?? 0));
-      const keys: Uint8Array[] = [];
+      const keys: (string | Uint8Array)[] = [];
       if (config.gpgcheck) {
         if (config.gpgkeys.length === 0) {
           throw new UnsupportedError(`repo ${config.id}: gpgcheck is on but no gpgkey is configured`, { data: { repo: config.id } });
         }
-        for (const key of config.gpgkeys) keys.push(await fetchBytes(key, { signal: options.signal, maxBytes: 16 * 1024 * 1024 }));
+        for (const key of config.gpgkeys) {
+          const bytes = await fetchBytes(key, { signal: options.signal, maxBytes: 16 * 1024 * 1024 });
+          const text = Buffer.from(bytes).toString('latin1');
+          // A key file may hold several armored blocks (dnf accepts that): pass each one.
+          const blocks = text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g);
+          if (blocks) keys.push(...blocks);
+          else keys.push(bytes);
+        }
       }
       return { config, baseurl, repomd, packages, primary, timestamp, keys };
     } catch (err) {

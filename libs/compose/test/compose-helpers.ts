@@ -54,3 +54,44 @@ export function signRpms(paths: string[], key: SigningKey): void {
     { GNUPGHOME: key.home },
   );
 }
+
+export interface ServedRequest {
+  path: string;
+  range?: string;
+}
+
+/** A tiny static HTTP server over `dir` with `Range: bytes=N-` support, recording every request. */
+export async function serveDirectory(dir: string): Promise<{ url: string; requests: ServedRequest[]; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const requests: ServedRequest[] = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    requests.push({ path, range: req.headers.range });
+    if (path.includes('..')) {
+      res.writeHead(400).end();
+      return;
+    }
+    readFile(join(dir, path)).then(
+      (bytes) => {
+        const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+        if (m && Number(m[1]) < bytes.length) {
+          const start = Number(m[1]);
+          res.writeHead(206, { 'content-length': bytes.length - start, 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` });
+          res.end(bytes.subarray(start));
+        } else {
+          res.writeHead(200, { 'content-length': bytes.length });
+          res.end(bytes);
+        }
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
