@@ -243,6 +243,7 @@ export { defaultRemoteVerifier } from './pull/pull-verify.js';
 export type { PullVerifier } from './pull/pull-verify.js';
 export { verifyMetadataBytes, verifyFilezBytes, verifyFilezFile, storeVerifiedFilez, storeVerifiedContent, CONTENT_MEMORY_LIMIT } from './pull/pull-store.js';
 export type { VerifiedContent } from './pull/pull-store.js';
+export { isSignedDeltaSuperblock, signDeltaSuperblock, deltaSignatureTypes, verifyDeltaSuperblock } from './sign/delta-sign.js';
 
 // Static deltas: apply (any repo mode), offline sources, bsdiff, xz
 export { applyStaticDelta, openDeltaPart, readSuperblockBytes } from './delta/delta-apply.js';
