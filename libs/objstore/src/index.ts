@@ -229,6 +229,7 @@ export { readSummarySignatures, removeSummarySignatures, signSummary } from './s
 export type { SummarySignOptions } from './sign/summary-sign.js';
 export { SIGN_TYPES, remoteSignaturePolicy, verifyCommitSignatures, verifySummarySignatures } from './sign/remote-verify.js';
 export type { SignatureCheck, SignatureVerifyResult, SignaturePolicy, RemoteVerifyOptions } from './sign/remote-verify.js';
+export { isSignedDeltaSuperblock, signDeltaSuperblock, deltaSignatureTypes, verifyDeltaSuperblock } from './sign/delta-sign.js';
 
 // Pull (HTTP and local)
 export { Fetcher, createFetcher, joinUrl } from './pull/fetcher.js';
@@ -243,7 +244,6 @@ export { defaultRemoteVerifier } from './pull/pull-verify.js';
 export type { PullVerifier } from './pull/pull-verify.js';
 export { verifyMetadataBytes, verifyFilezBytes, verifyFilezFile, storeVerifiedFilez, storeVerifiedContent, CONTENT_MEMORY_LIMIT } from './pull/pull-store.js';
 export type { VerifiedContent } from './pull/pull-store.js';
-export { isSignedDeltaSuperblock, signDeltaSuperblock, deltaSignatureTypes, verifyDeltaSuperblock } from './sign/delta-sign.js';
 
 // Static deltas: apply (any repo mode), offline sources, bsdiff, xz
 export { applyStaticDelta, openDeltaPart, readSuperblockBytes } from './delta/delta-apply.js';
