@@ -12,6 +12,8 @@ export interface Measurement {
   wallMs: number;
   /** Peak resident set size in KiB (GNU time's %M), when known. */
   peakRssKiB?: number;
+  /** CPU time (user + system) in milliseconds, when known: steadier than wall time on a busy machine. */
+  cpuMs?: number;
   /** Work done, for throughput columns (files, bytes, packages…). */
   units?: number;
 }
@@ -54,7 +56,7 @@ export function timeCommand(
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Measurement> {
   const useTime = existsSync(GNU_TIME);
-  const argv = useTime ? ['-f', '__BENCH_RSS__ %M', cmd, ...args] : args;
+  const argv = useTime ? ['-f', '__BENCH_RSS__ %M %U %S', cmd, ...args] : args;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(useTime ? GNU_TIME : cmd, argv, {
@@ -71,8 +73,8 @@ export function timeCommand(
         reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${stderr.slice(-2000)}`));
         return;
       }
-      const m = /__BENCH_RSS__ (\d+)/.exec(stderr);
-      resolve({ wallMs, peakRssKiB: m ? Number(m[1]) : undefined });
+      const m = /__BENCH_RSS__ (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
+      resolve(m ? { wallMs, peakRssKiB: Number(m[1]), cpuMs: (Number(m[2]) + Number(m[3])) * 1000 } : { wallMs });
     });
   });
 }
@@ -107,12 +109,15 @@ export function formatRows(suite: string, rows: readonly BenchRow[]): string {
     const o = r.ours;
     const parts = [`${r.name}:`, `ours ${fmt(o.wallMs)} ms`];
     if (o.peakRssKiB !== undefined) parts.push(`peak ${fmt(o.peakRssKiB / 1024, 1)} MiB`);
+    if (o.cpuMs !== undefined) parts.push(`cpu ${fmt(o.cpuMs)} ms`);
     if (o.units !== undefined && r.unit) parts.push(`${fmt((o.units * 1000) / o.wallMs)} ${r.unit}/s`);
     if (r.reference) {
       const ref = r.reference;
       parts.push(`| ${ref.tool} ${fmt(ref.wallMs)} ms`);
       if (ref.peakRssKiB !== undefined) parts.push(`peak ${fmt(ref.peakRssKiB / 1024, 1)} MiB`);
+      if (ref.cpuMs !== undefined) parts.push(`cpu ${fmt(ref.cpuMs)} ms`);
       parts.push(`| ratio ${fmt(o.wallMs / ref.wallMs, 2)}`);
+      if (o.cpuMs !== undefined && ref.cpuMs !== undefined && ref.cpuMs > 0) parts.push(`cpu ratio ${fmt(o.cpuMs / ref.cpuMs, 2)}`);
     }
     if (r.notes) parts.push(`| ${r.notes}`);
     lines.push(`  ${parts.join(' ')}`);
