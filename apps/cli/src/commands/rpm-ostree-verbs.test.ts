@@ -158,6 +158,7 @@ describe('staged deployments (booted system)', () => {
     expect(await adminStatus(env)).toMatch(/^ {2}os \S+ \(staged\)\n {4}Version: 11\n[\s\S]*\n\* os /);
     const refused = await runCli(['rollback', S()], env);
     expect(refused).toEqual({ status: 9, stdout: '', stderr: 'error: Staged deployment (remove with cleanup -p)\n' });
+    expect((await runCli(['ostree', 'admin', 'kargs', 'edit-in-place', S(), '--append-if-missing=x'], env)).status).toBe(9);
     const fin = await ok(['ostree', 'admin', 'finalize-staged', S()], env);
     expect(fin).toContain('Copying /etc changes: 0 modified, 0 removed, 1 added\n');
     expect(await adminStatus(env)).toMatch(/^ {2}os \S+ \(pending\)\n {4}Version: 11\n/);
@@ -167,5 +168,13 @@ describe('staged deployments (booted system)', () => {
     // and rolling back again goes to version 11 (now the rollback deployment)
     await ok(['rollback', S()], env);
     expect(await adminStatus(env)).toMatch(/^ {2}os \S+ \(pending\)\n {4}Version: 11\n/);
+    // cleanup -p drops a staged deployment
+    await commit('12', 'os/other');
+    await ok(['upgrade', S()], env);
+    expect(await adminStatus(env)).toContain('(staged)');
+    await ok(['cleanup', '-p', S()], env);
+    const after = await adminStatus(env);
+    expect(after).not.toContain('(staged)');
+    expect(after).not.toContain('Version: 12');
   });
 });

@@ -56,6 +56,7 @@ describe('ostree admin kargs edit-in-place', () => {
   it('reports a malformed entry as a parse error', async () => {
     const bad = join(work, 'bad');
     await mkdir(join(bad, 'boot/loader.0/entries'), { recursive: true });
+    await mkdir(join(bad, 'ostree/repo'), { recursive: true });
     await run('ln', ['-s', 'loader.0', join(bad, 'boot/loader')]);
     await writeFile(join(bad, 'boot/loader.0/entries/ostree-1-os.conf'), 'title x\n');
     const result = await runCli(['ostree', 'admin', 'kargs', 'edit-in-place', `--sysroot=${bad}`, '--append-if-missing=a']);

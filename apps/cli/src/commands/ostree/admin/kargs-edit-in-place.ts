@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { createFsSysrootPorts, editCurrentLoaderEntries, editEntryKernelArgs } from '@tsostree/bootloader';
 import type { CliContext } from '../../../context.js';
-import { cliPath, collect } from '../repo-option.js';
+import { openSysroot } from '../../sysroot-option.js';
+import { collect } from '../repo-option.js';
 
 /** `tsostree ostree admin kargs edit-in-place` */
 export function adminKargsEditInPlaceCommand(ctx: CliContext): Command {
@@ -12,15 +12,11 @@ export function adminKargsEditInPlaceCommand(ctx: CliContext): Command {
     .option('--append-if-missing <karg>', 'append unless present (repeatable)', collect)
     .option('--delete-if-present <karg>', 'delete if present (repeatable)', collect)
     .action(async (opts: { sysroot?: string; appendIfMissing?: string[]; deleteIfPresent?: string[] }) => {
-      const { read, write } = createFsSysrootPorts(cliPath(ctx, opts.sysroot ?? '/'));
-      await editCurrentLoaderEntries({
-        read,
-        write,
-        edit: (entry) =>
-          editEntryKernelArgs(entry, (kargs) => {
-            for (const arg of opts.appendIfMissing ?? []) kargs.appendIfMissing(arg);
-            for (const arg of opts.deleteIfPresent ?? []) kargs.deleteIfPresent(arg);
-          }),
+      // Through the sysroot: it holds the sysroot lock and refuses while a deployment is staged.
+      const sysroot = await openSysroot(ctx, opts.sysroot);
+      await sysroot.editKernelArgsInPlace((kargs) => {
+        for (const arg of opts.appendIfMissing ?? []) kargs.appendIfMissing(arg);
+        for (const arg of opts.deleteIfPresent ?? []) kargs.deleteIfPresent(arg);
       });
     });
 }
