@@ -69,6 +69,30 @@ describe('keys and signing', () => {
     await expect(readGpgSecretKeys(new Uint8Array([0x95, 1, 2]))).rejects.toBeInstanceOf(CorruptError);
   });
 
+  it('mutated keyrings and secret keyrings: keys or CorruptError, never anything else', async () => {
+    const pub = testPublicKeyring();
+    const sec = testSecretKeyring();
+    let seed = 99;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 60; i++) {
+      for (const [src, read] of [
+        [pub, readGpgPublicKeys],
+        [sec, readGpgSecretKeys],
+      ] as const) {
+        const m = Uint8Array.from(src);
+        const input = i % 2 === 0 ? m.subarray(0, rand(m.length)) : (m.fill(rand(256), rand(m.length), rand(m.length)), m);
+        try {
+          await read(input);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CorruptError);
+        }
+      }
+    }
+  });
+
   it('finds keys by fingerprint, long and short key ID (any case, 0x), refuses others', async () => {
     const keys = await readGpgSecretKeys(testSecretKeyring());
     for (const id of [TEST_GPG_KEYID_1, TEST_GPG_KEYFPR_1, TEST_GPG_KEYID_1.slice(8), `0x${TEST_GPG_KEYID_1.toLowerCase()}`]) {

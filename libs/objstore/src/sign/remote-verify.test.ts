@@ -156,6 +156,38 @@ describe('verifyCommitSignatures (what pull calls before a ref moves)', () => {
     for (const c of cases) await expect(verifyCommitSignatures(client, 'origin', commit, bytes, c)).rejects.toBeInstanceOf(SignatureInvalidError);
   });
 
+  it('randomly mutated or truncated detached metadata: only SignatureInvalidError or a pass, never a crash', async () => {
+    const { server, client, commit, bytes } = await setup();
+    const k = generateEd25519Key();
+    const serverRepo = await Repo.open(server);
+    await ed25519SignCommit(serverRepo, 'main', [k]);
+    await gpgSignCommit(serverRepo, 'main', [findGpgSecretKey(await readGpgSecretKeys(testSecretKeyring()), TEST_GPG_KEYID_1)]);
+    const meta = (await commitmeta(server, commit))!;
+    const r = remote({ 'sign-verify': 'ed25519', 'verification-ed25519-key': k.publicKey.base64, gpgkeypath: join(home, 'trusted/pubring.gpg') });
+    await expect(verifyCommitSignatures(client, r, commit, bytes, meta)).resolves.toMatchObject({ required: true });
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let refused = 0;
+    for (let i = 0; i < 150; i++) {
+      const m = Uint8Array.from(meta);
+      const mode = i % 3;
+      let input: Uint8Array = m;
+      if (mode === 0) input = m.subarray(0, rand(m.length));
+      else if (mode === 1) for (let j = 0; j < 1 + rand(4); j++) m[rand(m.length)] = rand(256);
+      else input = Uint8Array.from([...m.subarray(0, rand(m.length)), ...Array.from({ length: rand(64) }, () => rand(256))]);
+      try {
+        await verifyCommitSignatures(client, r, commit, bytes, input);
+      } catch (error) {
+        expect(error).toBeInstanceOf(SignatureInvalidError);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
+  });
+
   it('sign-verify=ed25519 with verification-ed25519-key/-file; both GPG and ed25519 must pass when both are on', async () => {
     const { server, client, commit, bytes } = await setup();
     const k = opensslEd25519(tmp.dir, `k${n++}`);
