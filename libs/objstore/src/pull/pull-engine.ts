@@ -1,9 +1,13 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { parseCommit } from '../format/commit.js';
 import { parseDirTree } from '../format/dirtree.js';
+import type { ObjectType } from '../format/object-path.js';
 import { isPartial } from '../repo-fsck.js';
-import { WriteTxn, hasObject, readMetadataObject, writeCommitMeta, writeMetadataObject } from '../repo-objects.js';
+import { WriteTxn, hasObject, objectPath, readMetadataObject, readMetadataObjectSync, writeCommitMeta } from '../repo-objects.js';
+import { storeMetadataSync } from './pull-store.js';
 import type { Repo } from '../repo.js';
 import type { PullMetadataType, PullSource } from './pull-source.js';
 import type { PullVerifier } from './pull-verify.js';
@@ -40,8 +44,14 @@ export interface PullEngineOptions {
   subpaths?: string[];
   /** Fetch jobs in flight (default 16). */
   concurrency?: number;
-  /** Objects per write transaction before it is flushed (default 4096). */
+  /**
+   * Objects per write transaction before it is flushed (default 100,000). Each flush makes the
+   * filesystem durable (syncfs), which stalls writers, so flushes are rare: at the end, on failure,
+   * and by count or time for crash safety of very long pulls.
+   */
   flushEvery?: number;
+  /** Also flush when the open transaction is older than this (default 60 s). */
+  flushIntervalMs?: number;
   verifier?: PullVerifier;
   signal?: AbortSignal;
   onProgress?: (event: PullProgress) => void;
@@ -108,6 +118,7 @@ interface TxnSlot {
   inflight: number;
   count: number;
   sealed: boolean;
+  opened: number;
   idle?: () => void;
 }
 
@@ -123,6 +134,7 @@ export class PullEngine {
   private readonly partial = new Set<string>();
   private readonly depth: number;
   private readonly flushEvery: number;
+  private readonly flushIntervalMs: number;
   private readonly subpaths: string[] | undefined;
   private lastProgress = 0;
   readonly progress: PullProgress = { commits: 0, metadataFetched: 0, contentFetched: 0, requested: 0, bytesTransferred: 0 };
@@ -133,7 +145,8 @@ export class PullEngine {
     private readonly options: PullEngineOptions = {},
   ) {
     this.depth = options.depth ?? 0;
-    this.flushEvery = options.flushEvery ?? 4096;
+    this.flushEvery = options.flushEvery ?? 100_000;
+    this.flushIntervalMs = options.flushIntervalMs ?? 60_000;
     this.limiter = new PriorityLimiter(Math.max(1, (options.concurrency ?? 16) * 2));
     this.subpaths = options.subpaths?.map(normalizeSubpath);
     this.slot = this.newSlot();
@@ -155,6 +168,7 @@ export class PullEngine {
    * commits' partial marks are gone; on failure the verified objects are still flushed.
    */
   async run(commits: readonly string[]): Promise<void> {
+    await removeStaleTempFiles(this.repo);
     for (const c of commits) this.group.spawn(() => this.scanCommit(c, this.depth, false));
     let failure: unknown;
     try {
@@ -176,7 +190,7 @@ export class PullEngine {
   }
 
   private newSlot(): TxnSlot {
-    return { txn: new WriteTxn(this.repo), inflight: 0, count: 0, sealed: false };
+    return { txn: new WriteTxn(this.repo), inflight: 0, count: 0, sealed: false, opened: Date.now() };
   }
 
   /** Runs a store under the current transaction; seals and flushes it when it is full. */
@@ -190,7 +204,7 @@ export class PullEngine {
       slot.inflight--;
       if (slot.sealed && slot.inflight === 0) slot.idle?.();
     }
-    if (slot === this.slot && slot.count >= this.flushEvery) this.sealAndCommit();
+    if (slot === this.slot && (slot.count >= this.flushEvery || Date.now() - slot.opened >= this.flushIntervalMs)) void this.sealAndCommit().catch(() => undefined);
   }
 
   private sealAndCommit(): Promise<void> {
@@ -240,9 +254,9 @@ export class PullEngine {
 
   /** A metadata object from the repository, or fetched, verified and staged. */
   private async metadata(type: PullMetadataType, checksum: string): Promise<Uint8Array> {
-    if (await hasObject(this.repo, type, checksum)) return readMetadataObject(this.repo, type, checksum);
+    if (hasObjectSync(this.repo, type, checksum)) return readMetadataObjectSync(this.repo, type, checksum);
     const bytes = await this.limiter.run(HIGH, () => this.source.metadata(type, checksum));
-    await this.stage((txn) => writeMetadataObject(this.repo, type, bytes, { checksum, txn }));
+    await this.stage(async (txn) => storeMetadataSync(this.repo, type, checksum, bytes, txn));
     this.progress.metadataFetched++;
     this.emit();
     return bytes;
@@ -271,7 +285,7 @@ export class PullEngine {
       await this.options.verifier?.verifyCommit?.(checksum, bytes, detached);
       await this.markPartial(checksum);
       if (detached) await writeCommitMeta(this.repo, checksum, detached);
-      await this.stage((txn) => writeMetadataObject(this.repo, 'commit', bytes, { checksum, txn }));
+      await this.stage(async (txn) => storeMetadataSync(this.repo, 'commit', checksum, bytes, txn));
       this.progress.metadataFetched++;
     }
     this.progress.commits++;
@@ -326,8 +340,8 @@ export class PullEngine {
     const key = `${checksum}.file`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    if (hasObjectSync(this.repo, 'file', checksum)) return;
     this.group.spawn(async () => {
-      if (await hasObject(this.repo, 'file', checksum)) return;
       this.progress.requested++;
       await this.limiter.run(LOW, async () => {
         throwIfAborted(this.signal);
@@ -342,6 +356,40 @@ export class PullEngine {
       this.progress.contentFetched++;
       this.emit();
     });
+  }
+}
+
+const OUR_TEMP = /^(?:pull|fetch)-(\d+)-/;
+
+/** Temp files a killed pull left in `tmp/` (its pid is gone); other tools' files are left alone. */
+async function removeStaleTempFiles(repo: Repo): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(repo.tmpDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = OUR_TEMP.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+      continue; // still running
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPERM') continue;
+    }
+    await rm(join(repo.tmpDir, name), { force: true, recursive: true });
+  }
+}
+
+/** Whether a loose object exists: one lstat, synchronously (cheaper than a thread-pool round trip). */
+function hasObjectSync(repo: Repo, type: ObjectType, checksum: string): boolean {
+  try {
+    return lstatSync(objectPath(repo, checksum, type), { throwIfNoEntry: false }) !== undefined;
+  } catch (error) {
+    throw fromSystemError(error, `checking object ${checksum}.${type}`);
   }
 }
 

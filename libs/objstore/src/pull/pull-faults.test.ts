@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import { bytes, makeSampleTree } from '../../test/trees.js';
 import { ostree, tempDir } from '../../test/tmp.js';
 import { commitDirectory } from '../repo-commit.js';
 import { isPartial } from '../repo-fsck.js';
-import { listObjects } from '../repo-objects.js';
+import { verifyContent } from '../repo-content.js';
+import { listObjects, readMetadataObject } from '../repo-objects.js';
 import { readRef } from '../repo-refs.js';
 import { addRemote } from '../repo-remotes.js';
 import { updateSummary } from '../repo-summary.js';
@@ -236,6 +238,50 @@ describe('pull faults (in-test HTTP server)', () => {
     expect(error.message).toMatch(/too large/);
     expect(server.injected.length).toBe(1);
     await expectConsistent(repo);
+  });
+
+  it('a pull killed with SIGKILL leaves only whole objects; the next one fetches just the rest', async () => {
+    const repo = await client();
+    rule(isContent, 'slow');
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@tsostree/source', '--import', 'tsx', join(import.meta.dirname, '../../test/pull-child.ts'), repo.path, JSON.stringify({ ...fast, concurrency: 2, flushEvery: 3 })],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const last = out.trim().split('\n').pop() ?? '';
+        if (last.startsWith('{') && (JSON.parse(last) as { contentFetched: number }).contentFetched >= 12) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.once('exit', () => reject(new Error(`the child ended before it was killed: ${out} ${err}`)));
+    });
+    await new Promise((r) => child.once('exit', r));
+    expect(await readRef(repo, 'origin:main')).toBeUndefined();
+    expect(await isPartial(repo, head)).toBe(true);
+    // Every object that made it into objects/ is whole and verified.
+    let present = 0;
+    for await (const o of listObjects(repo)) {
+      if (o.type === 'file') {
+        await verifyContent(repo, o.checksum);
+        present++;
+      } else if (o.type !== 'commitmeta') {
+        await readMetadataObject(repo, o.type as 'dirtree', o.checksum);
+      }
+    }
+    expect(present).toBeGreaterThanOrEqual(6);
+    server.rules.splice(0);
+    const r = await pullRemote(repo, 'origin', fast);
+    expect(r.contentFetched).toBe(contentCount - present);
+    // The killed process's staged temp files are cleaned up by the next pull.
+    expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n !== 'cache')).toEqual([]);
+    ostree(['fsck', `--repo=${repo.path}`]);
   });
 
   it('an abort signal stops the pull with AbortedError and leaves the repository consistent', async () => {

@@ -1,9 +1,10 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, futimesSync, openSync, rmSync, writeSync, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { ChecksumMismatchError, CorruptError, fromSystemError, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
 import { createContentHasher, parseFilezHeader, type FileHeader, type FilezHeader } from '../format/file-header.js';
+import { serializeFileMeta } from '../format/dirmeta.js';
 import { decodeFilez } from '../format/filez.js';
 import type { ObjectType } from '../format/object-path.js';
 import { S_IFLNK, S_IFMT } from '../format/validate.js';
@@ -187,6 +188,7 @@ export async function verifyFilezBody(repo: Repo, checksum: string, body: Fetche
  */
 export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified: VerifiedContent, txn: WriteTxn): Promise<void> {
   const { checksum } = verified;
+  if (body.bytes && storeVerifiedSync(repo, verified, body.bytes, txn)) return;
   if (repo.isArchive) {
     if (body.bytes) {
       const tmp = await writeTempFile(repo, body.bytes, 0o644, txn);
@@ -198,6 +200,66 @@ export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified
   }
   if (body.file) await rm(body.file, { force: true });
   await storeVerifiedContent(repo, verified, txn);
+}
+
+/** Writes a verified metadata object to a temp file and stages it (synchronously: they are small). */
+export function storeMetadataSync(repo: Repo, type: ObjectType, checksum: string, bytes: Uint8Array, txn: WriteTxn): void {
+  if (txn.has(checksum, type)) return;
+  const tmp = repoTmpPath(repo, 'pull');
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    closeSync(fd);
+    fd = undefined;
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw fromSystemError(error, `storing object ${checksum}.${type}`);
+  }
+  if (!txn.stage(tmp, checksum, type)) rmSync(tmp, { force: true });
+}
+
+/**
+ * Synchronous store of a small verified regular file or archive body: a handful of syscalls
+ * without thread-pool round trips (the per-object cost dominates pulls of many small files).
+ * Returns false when the object needs the general path (symlinks, file bodies).
+ */
+export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFilez: Uint8Array | undefined, txn: WriteTxn): boolean {
+  const { checksum, meta } = verified;
+  if (isLinkMode(meta.mode)) return false;
+  const data = repo.isArchive ? rawFilez : verified.content;
+  if (!data) return false;
+  const tmp = repoTmpPath(repo, 'pull');
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', repo.isArchive ? 0o644 : 0o600);
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    if (!repo.isArchive) {
+      // The same metadata finishBareObject applies, through the open descriptor.
+      if (repo.mode === 'bare') {
+        fchownSync(fd, meta.uid, meta.gid);
+        fchmodSync(fd, meta.mode & 0o7777);
+        for (const x of meta.xattrs) repo.xattrs.set(tmp, x.name, x.value);
+      } else if (repo.mode === 'bare-user') {
+        fchmodSync(fd, meta.mode & 0o777);
+        repo.xattrs.set(tmp, 'user.ostreemeta', serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs }));
+      } else {
+        fchmodSync(fd, meta.mode & 0o777);
+      }
+      futimesSync(fd, 0, 0);
+    }
+    closeSync(fd);
+    fd = undefined;
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw fromSystemError(error, `storing object ${checksum}`);
+  }
+  if (!txn.stage(tmp, checksum, 'file')) rmSync(tmp, { force: true });
+  return true;
 }
 
 /** Stores verified uncompressed content in a non-archive or archive repository. */
@@ -215,6 +277,7 @@ export async function storeVerifiedContent(repo: Repo, verified: VerifiedContent
     }
     return;
   }
+  if (!repo.isArchive && storeVerifiedSync(repo, verified, undefined, txn)) return;
   const content = verified.content ?? new Uint8Array(0);
   if (isLinkMode(meta.mode) || repo.isArchive) {
     await storeContent(repo, meta, content, txn);

@@ -23,8 +23,10 @@ export interface PullCommonOptions {
   subpaths?: string[];
   /** Fetches in flight (default 16). */
   concurrency?: number;
-  /** Objects per write transaction between flushes (default 4096). */
+  /** Objects per write transaction between flushes (default 100,000; see PullEngineOptions). */
   flushEvery?: number;
+  /** Flush at least this often (default 60 s). */
+  flushIntervalMs?: number;
   signal?: AbortSignal;
   onProgress?: (event: PullProgress) => void;
 }
@@ -177,6 +179,7 @@ async function runEngine(
     subpaths: options.subpaths,
     concurrency: options.concurrency,
     flushEvery: options.flushEvery,
+    flushIntervalMs: options.flushIntervalMs,
     verifier,
     signal: options.signal,
     onProgress: options.onProgress,
