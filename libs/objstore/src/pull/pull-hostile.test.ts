@@ -35,7 +35,7 @@ function putObject(put: (path: string, bytes: Uint8Array) => void, type: 'commit
   return checksum;
 }
 
-function commitFor(put: (path: string, bytes: Uint8Array) => void, tree: Uint8Array): string {
+function commitFor(put: (path: string, bytes: Uint8Array | string) => void, tree: Uint8Array): string {
   const meta = putObject(put, 'dirmeta', serializeDirMeta({ uid: 0, gid: 0, mode: S_IFDIR | 0o755, xattrs: [] }));
   const rootTree = putObject(put, 'dirtree', tree);
   const commit = putObject(put, 'commit', serializeCommit({ metadata: [], parent: null, related: [], subject: 's', body: '', timestamp: 1, rootTree, rootMeta: meta }));
