@@ -16,7 +16,8 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, filenameProblem } from './format/val
 import { MutableTree } from './mutable-tree.js';
 import { storeContent, storeContentSync, storeFileFromPath, storeFileFromPathSync, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
-import { WriteTxn, readMetadataObject, writeMetadataObject, writeMetadataObjectSync } from './repo-objects.js';
+import { WriteTxn, readMetadataObject, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync } from './repo-objects.js';
+import { serializeVarDict } from './format/metadata.js';
 import { readRef, resolveRev, writeRef } from './repo-refs.js';
 import type { Repo } from './repo.js';
 import type { Xattr } from './xattrs.js';
@@ -56,6 +57,11 @@ export interface CommitOptions {
    * `commit --gpg-sign/--sign`); if it throws, the ref is left alone.
    */
   beforeRefUpdate?: (checksum: string) => Promise<void>;
+  /**
+   * Detached metadata (`--add-detached-metadata-string`), written as the commit's `.commitmeta`
+   * in the given order, before `beforeRefUpdate` (signatures are appended to it) and the ref.
+   */
+  detachedMetadata?: [string, Variant][];
   /** Sources overlaid in order; default: `[{ dir: path }]` from {@link commitDirectory}'s argument. */
   trees?: TreeSource[];
   /** Files stored concurrently (default 16). */
@@ -362,6 +368,7 @@ async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext,
   const checksum = await writeMetadataObject(repo, 'commit', serializeCommit(commit), { txn: ctx.txn });
   // Every object is durable and in place before the ref can point at the commit.
   await ctx.txn.commit();
+  if (options.detachedMetadata?.length) await writeCommitMeta(repo, checksum, serializeVarDict(options.detachedMetadata));
   if (options.beforeRefUpdate) await options.beforeRefUpdate(checksum);
   if (options.branch) await writeRef(repo, options.branch, checksum);
   return { checksum, changed: true, rootTree, rootMeta };

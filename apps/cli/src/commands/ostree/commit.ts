@@ -1,6 +1,15 @@
 import { Command } from 'commander';
 import { InvalidArgumentError, UnsupportedError } from '@tsostree/errors';
-import { ED25519_SIGN_TYPE, Ed25519SecretKey, Variant, commitDirectory, ed25519SignCommit, gpgSignCommit, type TreeSource } from '@tsostree/objstore';
+import {
+  ED25519_SIGN_TYPE,
+  Ed25519SecretKey,
+  Variant,
+  commitDirectory,
+  ed25519SignCommit,
+  gpgSignCommit,
+  parseGVariantText,
+  type TreeSource,
+} from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
 import { gpgSecretKeysFromHomedir } from './gpg-homedir.js';
 import { parseTimestamp } from './ostree-format.js';
@@ -14,6 +23,8 @@ interface CommitOpts {
   body?: string;
   tree?: string[];
   addMetadataString?: string[];
+  addMetadata?: string[];
+  addDetachedMetadataString?: string[];
   timestamp?: string;
   ownerUid?: string;
   ownerGid?: string;
@@ -34,6 +45,17 @@ function parseId(text: string | undefined, what: string): number | undefined {
   return Number(text);
 }
 
+function splitKeyValue(kv: string): [string, string] {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`Missing '=' in KEY=VALUE metadata '${kv}'`);
+  return [kv.slice(0, eq), kv.slice(eq + 1)];
+}
+
+function stringEntry(kv: string): [string, Variant] {
+  const [key, value] = splitKeyValue(kv);
+  return [key, new Variant('s', value)];
+}
+
 /** `tsostree ostree commit` */
 export function commitCommand(ctx: CliContext): Command {
   return new Command('commit')
@@ -47,6 +69,8 @@ export function commitCommand(ctx: CliContext): Command {
     .option('-m, --body <text>', 'full description')
     .option('--tree <spec>', 'dir=PATH or ref=REV (repeatable)', collect)
     .option('--add-metadata-string <k=v>', 'metadata string (repeatable)', collect)
+    .option('--add-metadata <k=v>', 'metadata value in GVariant text format (repeatable)', collect)
+    .option('--add-detached-metadata-string <k=v>', 'detached metadata string (repeatable)', collect)
     .option('--timestamp <time>', 'override the timestamp')
     .option('--owner-uid <uid>', 'set the owner of every file')
     .option('--owner-gid <gid>', 'set the group of every file')
@@ -75,12 +99,20 @@ export function commitCommand(ctx: CliContext): Command {
       }
       if (path !== undefined) trees.unshift({ dir: cliPath(ctx, path) });
       if (trees.length === 0) trees.push({ dir: ctx.cwd });
-      const metadata: [string, Variant][] = [];
-      for (const kv of opts.addMetadataString ?? []) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw new InvalidArgumentError(`Missing '=' in KEY=VALUE metadata '${kv}'`);
-        metadata.push([kv.slice(0, eq), new Variant('s', kv.slice(eq + 1))]);
-      }
+      // Like ostree: every --add-metadata-string first, then every --add-metadata, each in order.
+      const metadata: [string, Variant][] = [
+        ...(opts.addMetadataString ?? []).map((kv) => stringEntry(kv)),
+        ...(opts.addMetadata ?? []).map((kv) => {
+          const [key, text] = splitKeyValue(kv);
+          try {
+            const parsed = parseGVariantText(text);
+            return [key, new Variant(parsed.type, parsed.value)] as [string, Variant];
+          } catch (error) {
+            throw new InvalidArgumentError(`Parsing ${kv}: ${(error as Error).message}`, { cause: error });
+          }
+        }),
+      ];
+      const detachedMetadata = (opts.addDetachedMetadataString ?? []).map((kv) => stringEntry(kv));
       const repo = await openRepo(ctx, opts.repo);
       // Keys are loaded before anything is written; the commit is signed before its branch moves.
       const gpgKeys = opts.gpgSign?.length ? await gpgSecretKeysFromHomedir(ctx, opts.gpgHomedir, opts.gpgSign) : [];
@@ -97,6 +129,7 @@ export function commitCommand(ctx: CliContext): Command {
       const result = await commitDirectory(repo, undefined, {
         trees,
         metadata,
+        ...(detachedMetadata.length > 0 ? { detachedMetadata } : {}),
         ...(opts.branch ? { branch: opts.branch } : {}),
         ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
         ...(opts.body !== undefined ? { body: opts.body } : {}),
