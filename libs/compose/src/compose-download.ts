@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChecksumMismatchError, InvalidArgumentError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
@@ -53,6 +53,12 @@ async function hashFile(path: string, algo: string, signal?: AbortSignal): Promi
   const hash = createHash(algo);
   let size = 0;
   try {
+    // Small files (most packages): one read is much cheaper than a stream.
+    const st = await stat(path);
+    if (st.size <= 32 * 1024 * 1024) {
+      const bytes = await readFile(path, { signal });
+      return { digest: hash.update(bytes).digest('hex'), size: bytes.length };
+    }
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal })) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;

@@ -17,7 +17,7 @@ import {
   packageFiles,
   readPackageHeaders,
   safePathComponents,
-  writeRpmdb,
+  Rpmdb,
   type Header,
   type RpmFileEntry,
 } from '@tsostree/rpmdb';
@@ -196,23 +196,37 @@ export function transactionColor(basearch: string): number {
   return ['x86_64', 'aarch64', 'ppc64le', 'ppc64', 's390x', 'riscv64'].includes(basearch) ? 3 : 0;
 }
 
-/** Writes the sqlite rpmdb of the installed packages at `<root>/usr/share/rpm` (or `dbpath`). */
-export async function writeTreeRpmdb(
-  root: string,
-  installed: readonly InstalledPackage[],
-  options: { installTime: number; basearch: string; dbpath?: string },
-): Promise<string> {
-  const dbpath = join(root, options.dbpath ?? TREE_RPMDB_PATH);
-  await mkdir(dbpath, { recursive: true }).catch((err: unknown) => {
-    throw fromSystemError(err, dbpath);
-  });
+/** The installed headers rpm would store for `installed` (one transaction: same time and tid). */
+export function installedHeaders(installed: readonly InstalledPackage[], options: { installTime: number; basearch: string }): Header[] {
   const color = transactionColor(options.basearch);
-  const headers = installed.map((p) =>
+  return installed.map((p) =>
     installedHeader(
       { signature: p.signature, header: p.header },
       { installTime: options.installTime, installTid: options.installTime, installColor: color, fileStates: p.fileStates },
     ),
   );
-  await writeRpmdb(dbpath, headers);
+}
+
+/**
+ * Writes the sqlite rpmdb of the installed packages at `<root>/usr/share/rpm` (or `dbpath`). `db` may be an
+ * `Rpmdb.create`d database already holding the headers (the pipeline fills it while scriptlets run).
+ */
+export async function writeTreeRpmdb(
+  root: string,
+  installed: readonly InstalledPackage[],
+  options: { installTime: number; basearch: string; dbpath?: string; db?: Rpmdb },
+): Promise<string> {
+  const dbpath = join(root, options.dbpath ?? TREE_RPMDB_PATH);
+  await mkdir(dbpath, { recursive: true }).catch((err: unknown) => {
+    throw fromSystemError(err, dbpath);
+  });
+  const db = options.db ?? (await Rpmdb.create(dbpath));
+  try {
+    if (!options.db) for (const h of installedHeaders(installed, options)) db.add(h);
+    if (db.dbpath !== dbpath) throw new ConflictError(`rpmdb prepared for ${db.dbpath}, not ${dbpath}`);
+    db.save();
+  } finally {
+    db.close();
+  }
   return dbpath;
 }

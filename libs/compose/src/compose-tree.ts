@@ -10,12 +10,20 @@ import { InvalidArgumentError, fromSystemError, isTsostreeError, throwIfAborted,
 import { Repo, commitDirectory, loadCommit, readRef, vardictLookup, type Variant } from '@tsostree/objstore';
 import type { SolverBackend } from '@tsostree/solver';
 import { downloadPackages, type DownloadProgress } from './compose-download.js';
-import { applyFileOwners, installPackages, writeTreeRpmdb, type InstalledPackage, type InstallProgress } from './compose-install.js';
+import {
+  applyFileOwners,
+  installedHeaders,
+  installPackages,
+  TREE_RPMDB_PATH,
+  writeTreeRpmdb,
+  type InstalledPackage,
+  type InstallProgress,
+} from './compose-install.js';
 import { readCommitPasswd } from './commit-passwd.js';
 import { packageEntriesFromHeaders, pkglistVariant } from './db-read.js';
 import { postprocessRoot, type PostprocessProgress } from './postprocess/postprocess-root.js';
 import { checkScriptlets, runScriptlets, type ScriptletProgress } from './scriptlets-run.js';
-import { readPackageHeaders } from '@tsostree/rpmdb';
+import { Rpmdb, readPackageHeaders } from '@tsostree/rpmdb';
 import { resolvePackages, type ResolvedPackage } from './compose-resolve.js';
 import {
   composeInputHash,
@@ -145,7 +153,28 @@ function metaString(meta: [string, Variant][], key: string): string | undefined 
 
 /** Composes a treefile into a commit on its `ref`. */
 export async function composeTree(treefilePath: string, options: ComposeTreeOptions): Promise<ComposeTreeResult> {
+  const workdir = options.workdir ?? join(options.repo, 'tmp', `tsostree-compose-${randomBytes(6).toString('hex')}`);
+  const root = join(workdir, 'rootfs');
+  // SQLite (WebAssembly) compiles in the background while files are read; the database fills during scriptlets.
+  const db = { ready: Rpmdb.create(join(root, TREE_RPMDB_PATH)), used: false };
+  db.ready.catch(() => undefined);
+  try {
+    return await composeTreeIn(treefilePath, options, workdir, root, db);
+  } finally {
+    if (!db.used) void db.ready.then((d) => d.close(), () => undefined);
+  }
+}
+
+async function composeTreeIn(
+  treefilePath: string,
+  options: ComposeTreeOptions,
+  workdir: string,
+  root: string,
+  db: { ready: Promise<Rpmdb>; used: boolean },
+): Promise<ComposeTreeResult> {
   const { signal, onProgress } = options;
+  // Compile the two WebAssembly modules (libsolv, SQLite) in the background while files are read.
+  const warmSolver = options.solver ? Promise.resolve() : import('@tsostree/solver/libsolv').then((m) => m.loadLibsolv()).catch(() => undefined);
   const loaded = await loadTreefile(treefilePath, { basearch: options.basearch, contextDir: options.contextDir, signal });
   const tf = loaded.treefile;
   if (!tf.ref) throw new InvalidArgumentError(`${loaded.path}: the treefile has no "ref"`, { data: { key: 'ref' } });
@@ -164,6 +193,7 @@ export async function composeTree(treefilePath: string, options: ComposeTreeOpti
   const previousMeta = previous ? (await loadCommit(repo, previous)).metadata : [];
 
   const repos: LoadedRepo[] = await loadRepos(loaded.dir, tf, { signal, onProgress });
+  await warmSolver;
   onProgress?.({ phase: 'resolve', state: 'start' });
   const resolved: ResolvedPackage[] = await resolvePackages(repos, tf, { signal, backend: options.solver });
   onProgress?.({ phase: 'resolve', state: 'done', packages: resolved.length });
@@ -188,8 +218,6 @@ export async function composeTree(treefilePath: string, options: ComposeTreeOpti
   const downloaded = await downloadPackages(resolved, { cachedir: options.cachedir, signal, onProgress });
 
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const workdir = options.workdir ?? join(repo.path, 'tmp', `tsostree-compose-${randomBytes(6).toString('hex')}`);
-  const root = join(workdir, 'rootfs');
   let keep = false;
   try {
     await mkdir(workdir, { recursive: true }).catch((err: unknown) => {
@@ -215,6 +243,18 @@ export async function composeTree(treefilePath: string, options: ComposeTreeOpti
       onProgress,
     });
     const ctx: ComposeContext = { root, treefile: tf, loaded, installed, previous, repo, version, signal, onProgress };
+    // The rpmdb is filled (CPU, in WebAssembly) while the scriptlets run (child processes), one package per tick.
+    const rpmdbOptions = { installTime: options.installTime ?? timestamp, basearch: tf.basearch };
+    db.used = true;
+    const filled = (async () => {
+      const database = await db.ready;
+      for (const h of installedHeaders(installed, rpmdbOptions)) {
+        database.add(h);
+        await new Promise((r) => setImmediate(r));
+      }
+      return database;
+    })();
+    filled.catch(() => undefined);
     const scriptlets = options.runScriptlets ?? defaultScriptlets;
     for (const stage of ['pre', 'post', 'posttrans'] as const) {
       throwIfAborted(signal);
@@ -224,7 +264,7 @@ export async function composeTree(treefilePath: string, options: ComposeTreeOpti
       if (stage === 'pre') applyFileOwners(root, installed);
       onProgress?.({ phase: 'scriptlets', state: 'done', stage, detail });
     }
-    await writeTreeRpmdb(root, installed, { installTime: options.installTime ?? timestamp, basearch: tf.basearch });
+    await writeTreeRpmdb(root, installed, { ...rpmdbOptions, db: await filled });
     onProgress?.({ phase: 'rpmdb', packages: installed.length });
 
     throwIfAborted(signal);

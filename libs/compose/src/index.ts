@@ -78,6 +78,7 @@ export {
   installPackages,
   applyFileOwners,
   writeTreeRpmdb,
+  installedHeaders,
   resolveInRoot,
   fileLangWanted,
   transactionColor,
