@@ -41,6 +41,7 @@ import { remoteListCommand } from './commands/ostree/remote-list.js';
 import { remoteDeleteCommand } from './commands/ostree/remote-delete.js';
 import { remoteShowUrlCommand } from './commands/ostree/remote-show-url.js';
 import { remoteGpgImportCommand } from './commands/ostree/remote-gpg-import.js';
+import { remoteGpgListKeysCommand } from './commands/ostree/remote-gpg-list-keys.js';
 import { staticDeltaGenerateCommand } from './commands/ostree/static-delta-generate.js';
 import { staticDeltaListCommand } from './commands/ostree/static-delta-list.js';
 import { staticDeltaShowCommand } from './commands/ostree/static-delta-show.js';
@@ -106,7 +107,7 @@ export const COMMAND_TREE: CommandEntry[] = [
       pullLocalCommand,
       signCommand,
       gpgSignCommand,
-      { group: 'remote', summary: 'Manage remotes', commands: [remoteAddCommand, remoteListCommand, remoteDeleteCommand, remoteShowUrlCommand, remoteGpgImportCommand] },
+      { group: 'remote', summary: 'Manage remotes', commands: [remoteAddCommand, remoteListCommand, remoteDeleteCommand, remoteShowUrlCommand, remoteGpgImportCommand, remoteGpgListKeysCommand] },
       {
         group: 'static-delta',
         summary: 'Manage static deltas',

@@ -211,7 +211,7 @@ export {
   gpgAlgorithmName,
 } from './sign/gpg.js';
 export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck, GpgSignatureStatus, GpgVerifyOptions } from './sign/gpg.js';
-export { loadRemoteGpgKeys, importRemoteGpgKeys } from './sign/gpg-keyrings.js';
+export { loadRemoteGpgKeys, importRemoteGpgKeys, listRemoteGpgKeys } from './sign/gpg-keyrings.js';
 export type { RemoteGpgKeyOptions } from './sign/gpg-keyrings.js';
 export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures } from './sign/signature-metadata.js';
 export {

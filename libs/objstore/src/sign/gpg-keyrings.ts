@@ -159,3 +159,18 @@ export async function importRemoteGpgKeys(
   }
   return added;
 }
+
+/**
+ * The keys `ostree remote gpg-list-keys` lists: with a remote name, only that remote's keyring
+ * (`<repo>/<remote>.trustedkeys.gpg`; none → []); without, the global keyring directory
+ * (`gpgHome`, else `<keysRoot>/usr/share/ostree/trusted.gpg.d`, `*.gpg` files).
+ */
+export async function listRemoteGpgKeys(repo: Repo, remoteName: string | undefined, options: RemoteGpgKeyOptions = {}): Promise<GpgPublicKey[]> {
+  if (remoteName !== undefined) {
+    if (!repo.config.hasGroup(`remote "${remoteName}"`)) throw new NotFoundError(`Remote "${remoteName}" not found`, { data: { remote: remoteName } });
+    const path = repo.resolve(`${remoteName}.trustedkeys.gpg`);
+    const bytes = await readIfFile(path);
+    return bytes ? readGpgPublicKeys(bytes, path) : [];
+  }
+  return (await loadRemoteGpgKeys(repo, undefined, options)).keys;
+}

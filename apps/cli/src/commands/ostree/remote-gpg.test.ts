@@ -86,3 +86,29 @@ describe('remote add --gpg-import/--no-sign-verify/--sign-verify and remote gpg-
     expect((await runCli(['ostree', 'remote', 'add', `--repo=${ours}`, '--sign-verify=ed25519', 'u3', 'file:///z'])).stderr).toContain('Failed to parse KEYTYPE');
   });
 });
+
+describe('remote gpg-list-keys, side by side with real ostree', () => {
+  it('lists a remote keyring and the global keys (OSTREE_GPG_HOME) exactly like ostree', async () => {
+    const [ours, theirs] = pair();
+    for (const r of [ours, theirs]) {
+      sh('ostree', [`--repo=${r}`, 'remote', 'add', 'R1', 'http://127.0.0.1:1/repo']);
+    }
+    const list = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
+      const real = execFileSync('ostree', [`--repo=${theirs}`, 'remote', 'gpg-list-keys', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+      const r = await runCli(['ostree', 'remote', 'gpg-list-keys', `--repo=${ours}`, ...args], env);
+      expect(r).toEqual({ status: 0, stdout: real, stderr: '' });
+      return real;
+    };
+    expect(await list(['R1'])).toBe('');
+    for (const r of [ours, theirs]) sh('ostree', [`--repo=${r}`, 'remote', 'gpg-import', 'R1', '-k', join(GPGHOME, 'key1.asc')]);
+    expect(await list(['R1'])).toContain('Advanced update URL: https://openpgpkey.test.com/.well-known/openpgpkey/test.com/hu/iffe93qcsgp4c8ncbb378rxjo6cn9q6u?l=test\n');
+    for (const r of [ours, theirs]) sh('ostree', [`--repo=${r}`, 'remote', 'gpg-import', 'R1', '-k', join(GPGHOME, 'trusted/pubring.gpg')]);
+    await list(['R1']);
+    const empty = join(dir, `empty${n++}`);
+    mkdirSync(empty);
+    expect(await list([], { OSTREE_GPG_HOME: empty })).toBe('');
+    expect(await list([], { OSTREE_GPG_HOME: join(GPGHOME, 'trusted') })).toContain('Key: 7D29CF060B8269CDF63BFBDD0D15FAE7DF444D67');
+    const missing = await runCli(['ostree', 'remote', 'gpg-list-keys', `--repo=${ours}`, 'nosuch']);
+    expect(missing.stderr).toBe('error: Remote "nosuch" not found\n');
+  });
+});
