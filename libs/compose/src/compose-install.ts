@@ -47,10 +47,14 @@ export interface InstallOptions {
 /** The rpm-ostree dbpath inside the tree. */
 export const TREE_RPMDB_PATH = 'usr/share/rpm';
 
-/** rpm's test for `%_install_langs`: a file with languages is kept when one of them is wanted. */
+/**
+ * rpm's `%_install_langs` test (lib/transaction.c): a file whose languages (`fr|de`) include one that is a
+ * prefix of a wanted language is kept (file `fr` for `fr_FR`, not file `fr_FR` for `fr`); `all` keeps everything.
+ */
 export function fileLangWanted(lang: string, installLangs: readonly string[] | undefined): boolean {
   if (!installLangs || lang === '' || installLangs.includes('all')) return true;
-  return lang.split('|').some((l) => installLangs.includes(l) || installLangs.includes(l.split(/[_.@]/)[0]!));
+  const fileLangs = lang.split('|').filter((l) => l !== '');
+  return installLangs.some((wanted) => fileLangs.some((l) => wanted.startsWith(l)));
 }
 
 function skipper(options: InstallOptions): (f: RpmFileEntry) => boolean {

@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getAttributeSync } from '@napi-rs/xattr';
@@ -213,6 +213,21 @@ describe('composeTree failures leave no commit', () => {
       layout.cleanup();
     }
   }, 120_000);
+});
+
+describe('composeTree cancellation', () => {
+  it.each(['resolve', 'install', 'postprocess'])('stops with AbortedError when cancelled during %s, without a commit or leftovers', async (phase) => {
+    const layout = makeLayout('ref: mini/abort\nrepos: [mini]\npackages: [mini-app]\n', repoFile('mini', pathToFileURL(miniRepo).href));
+    try {
+      const ac = new AbortController();
+      const err = await composeError(layout, { signal: ac.signal, onProgress: (e: ComposeProgress) => e.phase === phase && ac.abort() });
+      expect(err.code).toBe('Aborted');
+      expect(await refOf(layout, 'mini/abort')).toBeUndefined();
+      expect(readdirSync(join(layout.repo, 'tmp')).filter((n) => n.startsWith('tsostree-compose'))).toEqual([]);
+    } finally {
+      layout.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('composeTree downloads and signatures', () => {
