@@ -247,3 +247,26 @@ describe('tsostree ostree show: signatures, --gpg-homedir, --gpg-verify-remote, 
     expect(missing.stderr).toBe("error: No such metadata key 'nokey'\n");
   });
 });
+
+describe('pull with --sign-verify=ed25519 (ostree-tests test-pre-signed-pull.sh: a repository signed by real ostree + libsodium)', () => {
+  it('pulls with the right key and refuses a wrong one before any ref moves', async () => {
+    const up = join(dir, `upstream${n++}`);
+    mkdirSync(up);
+    execFileSync('tar', ['-xzf', '/usr/libexec/installed-tests/libostree/pre-signed-pull-data.tar.gz', '-C', up]);
+    const pubkey = '45yzbkuEok0lLabxzdAHWUDSMZgYfxU40sN+LMfYHVA=';
+    const good = join(dir, `pgood${n++}`);
+    expect((await runCli(['ostree', 'init', `--repo=${good}`, '--mode=archive'])).status).toBe(0);
+    expect((await runCli(['ostree', 'remote', 'add', `--repo=${good}`, '--set=gpg-verify=false', `--sign-verify=ed25519=inline:${pubkey}`, 'upstream', `file://${up}/repo`])).status).toBe(0);
+    expect((await runCli(['ostree', 'pull', `--repo=${good}`, 'upstream:testref'])).status).toBe(0);
+    expect(sh('ostree', [`--repo=${good}`, 'rev-parse', 'upstream:testref']).trim()).toBe('c446da06d994d2e993fa508bd40eae1e392bdc101d02ac3783e0cf7633866b3c');
+
+    const bad = join(dir, `pbad${n++}`);
+    const wrong = edKey().pub;
+    expect((await runCli(['ostree', 'init', `--repo=${bad}`, '--mode=archive'])).status).toBe(0);
+    expect((await runCli(['ostree', 'remote', 'add', `--repo=${bad}`, '--set=gpg-verify=false', `--sign-verify=ed25519=inline:${wrong}`, 'badupstream', `file://${up}/repo`])).status).toBe(0);
+    const r = await runCli(['ostree', 'pull', `--repo=${bad}`, 'badupstream:testref']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^error:.* ed25519: Signature couldn.t be verified with: key/);
+    expect(status('ostree', [`--repo=${bad}`, 'rev-parse', 'badupstream:testref'])).not.toBe(0);
+  });
+});
