@@ -17,6 +17,8 @@ export {
   listRefs,
   listMirrorRefs,
   resolveRev,
+  listRefAliases,
+  createRefAlias,
 } from './repo-refs.js';
 export type { RefSpec, ResolveRevOptions } from './repo-refs.js';
 export { addRemote, deleteRemote, listRemotes, getRemote } from './repo-remotes.js';

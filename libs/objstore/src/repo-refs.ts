@@ -1,6 +1,7 @@
-import { open, readFile, readdir, rename, rm, mkdir, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { CorruptError, InvalidArgumentError, NotFoundError, fromSystemError } from '@tsostree/errors';
+import type { Stats } from 'node:fs';
+import { lstat, open, readFile, readdir, readlink, rename, rm, mkdir, rmdir, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import { isChecksum } from './format/object-path.js';
 import type { Repo } from './repo.js';
 
@@ -87,6 +88,14 @@ export async function writeRef(repo: Repo, spec: RefSpec | string, checksum: str
   const s = typeof spec === 'string' ? parseRefspec(spec) : spec;
   const path = refFile(repo, s);
   if (checksum === null) {
+    if (s.remote === undefined && !(await lstatOrUndefined(path))?.isSymbolicLink()) {
+      const name = formatRefspec(s);
+      for (const [alias, target] of await listRefAliases(repo)) {
+        if (target === name) {
+          throw new ConflictError(`Ref '${name}' has an active alias: '${alias}'`, { data: { ref: name, alias } });
+        }
+      }
+    }
     try {
       await rm(path);
     } catch (error) {
@@ -121,6 +130,76 @@ export async function writeRef(repo: Repo, spec: RefSpec | string, checksum: str
   }
 }
 
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Ref aliases (`ostree refs --create=ALIAS --alias TARGET`): symbolic links under `refs/heads`
+ * whose relative target names another local ref. Returns `alias → target`, sorted by alias.
+ * Links that leave `refs/heads` are not aliases (and never followed for writing).
+ */
+export async function listRefAliases(repo: Repo): Promise<Map<string, string>> {
+  const heads = repo.resolve('refs', 'heads');
+  const out: [string, string][] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw fromSystemError(error, `listing refs in ${dir}`);
+    }
+    for (const e of entries) {
+      const name = prefix === '' ? e.name : `${prefix}/${e.name}`;
+      if (e.isDirectory()) await walk(join(dir, e.name), name);
+      else if (e.isSymbolicLink()) {
+        let link: string;
+        try {
+          link = await readlink(join(dir, e.name));
+        } catch (error) {
+          throw fromSystemError(error, `reading ref alias ${name}`);
+        }
+        const target = relative(heads, resolvePath(dir, link));
+        if (target.startsWith('..') || isAbsolute(target) || !isValidRefName(target)) continue;
+        out.push([name, target]);
+      }
+    }
+  };
+  await walk(heads, '');
+  out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(out);
+}
+
+/**
+ * Creates (or replaces) the alias `alias` → `target`, like `ostree refs --create=ALIAS --alias
+ * TARGET`: a relative symbolic link in `refs/heads`, created under a temporary name and renamed
+ * into place. The target must be an existing local ref (or alias).
+ */
+export async function createRefAlias(repo: Repo, alias: string, target: string): Promise<void> {
+  assertRefName(alias);
+  if (!isValidRefName(target) || alias === target || (await lstatOrUndefined(repo.resolve('refs', 'heads', target))) === undefined) {
+    throw new NotFoundError(`Cannot create alias to non-existent ref: ${target}`, { data: { ref: target } });
+  }
+  const path = repo.resolve('refs', 'heads', alias);
+  const existing = await lstatOrUndefined(path);
+  if (existing?.isDirectory()) throw new ConflictError(`ref ${alias} is a directory of refs`, { data: { ref: alias } });
+  const link = `${'../'.repeat(alias.split('/').length - 1)}${target}`;
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+    await symlink(link, tmp);
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw fromSystemError(error, `creating ref alias ${alias}`);
+  }
+}
+
 async function walkRefs(dir: string, prefix: string, out: Map<string, string>, make: (name: string) => string): Promise<void> {
   let entries;
   try {
@@ -132,7 +211,7 @@ async function walkRefs(dir: string, prefix: string, out: Map<string, string>, m
   for (const e of entries) {
     const name = prefix === '' ? e.name : `${prefix}/${e.name}`;
     if (e.isDirectory()) await walkRefs(join(dir, e.name), name, out, make);
-    else if (e.isFile() && !e.name.includes('.tmp-')) {
+    else if ((e.isFile() || e.isSymbolicLink()) && !e.name.includes('.tmp-')) {
       const value = await readRefFile(join(dir, e.name));
       if (value !== undefined) out.set(make(name), value);
     }
