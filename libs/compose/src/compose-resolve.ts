@@ -1,12 +1,13 @@
 /**
  * Resolving a treefile's package set with @tsostree/solver (libsolv): every `packages` entry is an
  * install job, `exclude-packages` (and each repo's `excludepkgs`) exclude, `recommends` toggles weak
- * dependencies, the arch policy is the treefile's `basearch`. The result is the solver's install order,
+ * dependencies, the arch policy is the treefile's `basearch`; `repo-packages` pins packages to one repo (the
+ * same names are hidden from every other repo, like rpm-ostree). The result is the solver's install order,
  * each package tied back to its primary.xml record (location, checksum, size).
  */
-import { ConflictError, UnsupportedError, withContext } from '@tsostree/errors';
-import type { RpmMdPackage } from '@tsostree/rpmdb';
-import { defaultSolverBackend, type ProblemExplanation, type SolverBackend } from '@tsostree/solver';
+import { ConflictError, NotFoundError, withContext } from '@tsostree/errors';
+import type { RpmMdDependency, RpmMdPackage } from '@tsostree/rpmdb';
+import { defaultSolverBackend, type PackageInput, type ProblemExplanation, type RepoMetadata, type SolverBackend } from '@tsostree/solver';
 import type { Treefile } from './format/treefile-types.js';
 import type { LoadedRepo } from './repo-load.js';
 
@@ -43,18 +44,86 @@ export function formatProblems(problems: readonly ProblemExplanation[]): string 
   return lines.join('\n');
 }
 
+const FLAG_OPS: Record<string, string> = { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' };
+
+/** An rpm-md dependency in rpm syntax (`foo >= 1:2.0-3`; rich dependencies are kept as written). */
+export function formatRpmMdDependency(d: RpmMdDependency): string {
+  if (!d.flags) return d.name;
+  let evr = d.version ?? '';
+  if (d.epoch) evr = `${d.epoch}:${evr}`;
+  if (d.release) evr = `${evr}-${d.release}`;
+  return `${d.name} ${FLAG_OPS[d.flags]} ${evr}`;
+}
+
+function toPackageInput(p: RpmMdPackage): PackageInput {
+  const deps = (list: RpmMdDependency[]) => list.map(formatRpmMdDependency);
+  return {
+    name: p.name,
+    evr: evrOf(p),
+    arch: p.arch,
+    provides: deps(p.provides),
+    requires: deps(p.requires),
+    conflicts: deps(p.conflicts),
+    obsoletes: deps(p.obsoletes),
+    recommends: deps(p.recommends),
+    suggests: deps(p.suggests),
+    supplements: deps(p.supplements),
+    enhances: deps(p.enhances),
+    files: p.files.filter((f) => f.type !== 'dir').map((f) => f.path),
+    buildtime: p.time.build,
+    vendor: p.vendor,
+  };
+}
+
+/** dnf's package globs (`*`, `?`, `[…]`), matched against the name and the NEVRA. */
+export function matchesPackageGlob(pattern: string, p: { name: string; epoch: number; version: string; release: string; arch: string }): boolean {
+  let re = '';
+  for (const ch of pattern) {
+    if (ch === '*') re += '.*';
+    else if (ch === '?') re += '.';
+    else if (ch === '[' || ch === ']') re += ch;
+    else re += ch.replace(/[.+^${}()|\\/-]/g, '\\$&');
+  }
+  let rx: RegExp;
+  try {
+    rx = new RegExp(`^${re}$`);
+  } catch {
+    rx = new RegExp(`^${pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  }
+  const vr = `${p.version}-${p.release}`;
+  return [p.name, `${p.name}-${vr}`, `${p.name}-${vr}.${p.arch}`, `${p.name}-${p.epoch}:${vr}.${p.arch}`, `${p.name}.${p.arch}`].some((s) => rx.test(s));
+}
+
+function repoMetadata(repo: LoadedRepo, pinnedElsewhere: ReadonlySet<string>, globalExcludes: readonly string[]): RepoMetadata {
+  const { includepkgs } = repo.config;
+  const excludepkgs = [...repo.config.excludepkgs, ...globalExcludes];
+  if (excludepkgs.length === 0 && includepkgs.length === 0 && pinnedElsewhere.size === 0) {
+    return { type: 'rpm-md', primary: repo.primary }; // libsolv's own parser: the fast path
+  }
+  const keep = (p: RpmMdPackage) =>
+    !pinnedElsewhere.has(p.name) &&
+    !excludepkgs.some((g) => matchesPackageGlob(g, p)) &&
+    (includepkgs.length === 0 || includepkgs.some((g) => matchesPackageGlob(g, p)));
+  return { type: 'packages', packages: repo.packages.filter(keep).map(toPackageInput) };
+}
+
 /** Resolves the treefile's packages against the loaded repos, in install order. */
 export async function resolvePackages(repos: readonly LoadedRepo[], treefile: Treefile, options: ResolveOptions = {}): Promise<ResolvedPackage[]> {
-  if (treefile['repo-packages'].length > 0) {
-    throw new UnsupportedError('repo-packages is not supported yet by tsostree compose (pin with exclude-packages or repo priorities)', {
-      data: { key: 'repo-packages' },
-    });
+  const pins = new Map<string, string>(); // package name → the only repo it may come from
+  for (const rp of treefile['repo-packages']) {
+    if (!repos.some((r) => r.config.id === rp.repo)) {
+      throw new NotFoundError(`repo-packages names repo "${rp.repo}", which is not in "repos"`, { data: { repo: rp.repo, key: 'repo-packages' } });
+    }
+    for (const name of rp.packages) pins.set(name, rp.repo);
   }
-  if (treefile.packages.length === 0) return [];
+  const specs = [...new Set([...treefile.packages, ...pins.keys()])];
+  if (specs.length === 0) return [];
   const backend = options.backend ?? (await defaultSolverBackend());
   const byKey = new Map<string, RpmMdPackage>();
   for (const repo of repos) for (const p of repo.packages) byKey.set(`${repo.config.id}\0${p.name}\0${evrOf(p)}\0${p.arch}`, p);
-  const excludes = [...treefile['exclude-packages'], ...repos.flatMap((r) => r.config.excludepkgs)];
+  // Excludes hide packages from the solver entirely (like dnf removing them from its sack): the solver's own
+  // exclude policy still lets `best` see the newest excluded build and fail on it.
+  const excludes = treefile['exclude-packages'];
   let result;
   try {
     result = await backend.resolve(
@@ -63,10 +132,10 @@ export async function resolvePackages(repos: readonly LoadedRepo[], treefile: Tr
           name: r.config.id,
           priority: r.config.priority,
           cost: r.config.cost,
-          metadata: { type: 'rpm-md', primary: r.primary },
+          metadata: repoMetadata(r, new Set([...pins].filter(([, repo]) => repo !== r.config.id).map(([name]) => name)), excludes),
         })),
-        jobs: treefile.packages.map((spec) => ({ op: 'install' as const, spec })),
-        policy: { arch: treefile.basearch, weakDeps: treefile.recommends, best: true, excludes },
+        jobs: specs.map((spec) => ({ op: 'install' as const, spec })),
+        policy: { arch: treefile.basearch, weakDeps: treefile.recommends, best: true },
       },
       { signal: options.signal },
     );

@@ -5,7 +5,7 @@ import { getAttributeSync } from '@napi-rs/xattr';
 import { Repo, readRef } from '@tsostree/objstore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLayout, makeSigningKey, run, repoFile, serveDirectory, signRpms, type Layout } from '../test/compose-helpers.js';
-import { buildMiniRepo, copyRepo, createrepo, rpmFiles } from '../test/mini-repo.js';
+import { buildMiniRepo, copyRepo, createrepo, miniSpecs, rpmFiles } from '../test/mini-repo.js';
 import { composeTree, type ComposeProgress } from './compose-tree.js';
 
 const TREEFILE = `ref: mini/\${basearch}/stable
@@ -212,6 +212,35 @@ describe('composeTree failures leave no commit', () => {
     } finally {
       layout.cleanup();
     }
+  }, 120_000);
+});
+
+describe('repository selection: priorities, excludepkgs, includepkgs, repo-packages', () => {
+  let updates: string;
+  beforeAll(() => {
+    updates = buildMiniRepo(miniSpecs('1.1'), 'updates');
+  }, 120_000);
+
+  async function appVersion(treefileExtra: string, updatesExtra = ''): Promise<string | undefined> {
+    const layout = makeLayout(
+      `ref: mini/sel\nrepos: [mini, updates]\npackages: [mini-app]\n${treefileExtra}`,
+      repoFile('mini', pathToFileURL(miniRepo).href) + repoFile('updates', pathToFileURL(updates).href, updatesExtra),
+    );
+    try {
+      const r = await composeTree(layout.treefile, { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64' });
+      return r.packages.find((p) => p.startsWith('mini-app-'));
+    } finally {
+      layout.cleanup();
+    }
+  }
+
+  it('takes the newest by default and honours the per-repo and treefile filters', async () => {
+    expect(await appVersion('')).toBe('mini-app-1.1-1.noarch');
+    expect(await appVersion('', 'excludepkgs=mini-app*\n')).toBe('mini-app-1.0-1.noarch');
+    expect(await appVersion('', 'includepkgs=mini-lib mini-extra\n')).toBe('mini-app-1.0-1.noarch');
+    expect(await appVersion('repo-packages:\n  - repo: mini\n    packages: [mini-app]\n')).toBe('mini-app-1.0-1.noarch');
+    expect(await appVersion('exclude-packages: [mini-app-1.1-1.noarch]\n')).toBe('mini-app-1.0-1.noarch');
+    await expect(appVersion('repo-packages:\n  - repo: nope\n    packages: [mini-app]\n')).rejects.toMatchObject({ code: 'NotFound' });
   }, 120_000);
 });
 

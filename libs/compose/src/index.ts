@@ -70,7 +70,7 @@ export { parseRepoFile, substituteRepoVars } from './format/repo-file.js';
 export type { RepoConfig } from './format/repo-file.js';
 export { loadRepos, readRepoFiles } from './repo-load.js';
 export type { LoadedRepo, LoadReposOptions, RepoLoadProgress } from './repo-load.js';
-export { resolvePackages, formatProblems } from './compose-resolve.js';
+export { resolvePackages, formatProblems, formatRpmMdDependency, matchesPackageGlob } from './compose-resolve.js';
 export type { ResolvedPackage, ResolveOptions } from './compose-resolve.js';
 export { downloadPackages, packageUrl } from './compose-download.js';
 export type { DownloadedPackage, DownloadOptions, DownloadProgress } from './compose-download.js';
