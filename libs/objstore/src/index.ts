@@ -215,7 +215,7 @@ export {
 export type { GpgPublicKey, GpgSecretKey, GpgSignatureCheck, GpgSignatureStatus, GpgVerifyOptions } from './sign/gpg.js';
 export { loadRemoteGpgKeys, importRemoteGpgKeys, listRemoteGpgKeys } from './sign/gpg-keyrings.js';
 export type { RemoteGpgKeyOptions } from './sign/gpg-keyrings.js';
-export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures } from './sign/signature-metadata.js';
+export { parseSignatureMetadata, signaturesIn, appendSignatures, filterSignatures, MAX_SIGNATURES } from './sign/signature-metadata.js';
 export {
   readDetachedMetadata,
   ed25519SignCommit,

@@ -1,8 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTsostreeError } from '@tsostree/errors';
 import { readGpgPublicKeys, type GpgPublicKey, type GpgSignatureCheck } from '@tsostree/objstore';
-import { readFile } from 'node:fs/promises';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
