@@ -9,7 +9,8 @@ const GPGHOME = '/usr/libexec/installed-tests/libostree/gpghome';
 let dir: string;
 let n = 0;
 
-const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// C locale: ostree prints dates with the locale's %c, tsostree always in the C locale's form.
+const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
 const status = (cmd: string, args: string[]): number => {
   try {
     execFileSync(cmd, args, { stdio: 'ignore' });
@@ -94,7 +95,7 @@ describe('remote gpg-list-keys, side by side with real ostree', () => {
       sh('ostree', [`--repo=${r}`, 'remote', 'add', 'R1', 'http://127.0.0.1:1/repo']);
     }
     const list = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
-      const real = execFileSync('ostree', [`--repo=${theirs}`, 'remote', 'gpg-list-keys', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+      const real = execFileSync('ostree', [`--repo=${theirs}`, 'remote', 'gpg-list-keys', ...args], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', ...env } });
       const r = await runCli(['ostree', 'remote', 'gpg-list-keys', `--repo=${ours}`, ...args], env);
       expect(r).toEqual({ status: 0, stdout: real, stderr: '' });
       return real;

@@ -16,7 +16,8 @@ let n = 0;
 
 function sh(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // C locale: ostree prints dates with the locale's %c, tsostree always in the C locale's form.
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
