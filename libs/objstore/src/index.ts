@@ -38,6 +38,7 @@ export {
   listObjects,
   commitsWithPrefix,
   linkObject,
+  deleteCommitObject,
 } from './repo-objects.js';
 export type { MetadataObjectType, ObjectName, ReadObjectOptions } from './repo-objects.js';
 export { storeContent, storeFileFromPath, openContent, verifyContent, SMALL_FILE_LIMIT } from './repo-content.js';

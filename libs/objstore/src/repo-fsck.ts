@@ -12,7 +12,7 @@ import { parseDirTree } from './format/dirtree.js';
 import type { ObjectType } from './format/object-path.js';
 import { verifyContent } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
-import { deleteObject, listObjects, readMetadataObject } from './repo-objects.js';
+import { deleteCommitObject, deleteObject, hasObject, listObjects, readMetadataObject } from './repo-objects.js';
 import { listRefs, listMirrorRefs } from './repo-refs.js';
 import { objectKey, parseObjectKey, traverseCommit, type ObjectSet } from './repo-traverse.js';
 import type { Repo } from './repo.js';
@@ -39,11 +39,18 @@ export interface FsckResult {
   partialCommits: string[];
   /** Commits skipped because they are already marked partial. */
   skippedPartial: string[];
+  /** With `addTombstones`: commits whose parent is missing, deleted and replaced by a tombstone. */
+  tombstoned: string[];
 }
 
 export interface FsckOptions {
   /** `--delete`: delete corrupt objects and mark affected commits partial. */
   delete?: boolean;
+  /**
+   * `--add-tombstones` (like ostree): every commit whose parent commit is missing is deleted and
+   * a tombstone written for it, enabling `core.tombstone-commits` in the config if needed.
+   */
+  addTombstones?: boolean;
   /** Objects verified concurrently (default 8). */
   concurrency?: number;
   signal?: AbortSignal;
@@ -77,7 +84,7 @@ async function verifyObject(repo: Repo, checksum: string, type: ObjectType): Pro
  * like `ostree fsck`, but reports every problem instead of stopping at the first.
  */
 export async function fsckRepo(repo: Repo, options: FsckOptions = {}): Promise<FsckResult> {
-  return withRepoLock(repo.path, options.delete ? 'exclusive' : 'shared', () => fsckLocked(repo, options));
+  return withRepoLock(repo.path, options.delete || options.addTombstones ? 'exclusive' : 'shared', () => fsckLocked(repo, options));
 }
 
 async function fsckLocked(repo: Repo, options: FsckOptions): Promise<FsckResult> {
@@ -149,7 +156,26 @@ async function fsckLocked(repo: Repo, options: FsckOptions): Promise<FsckResult>
       partialCommits.push(c);
     }
   }
-  return { commits: sorted.length - skippedPartial.length, objects: keys.length, problems: list, partialCommits, skippedPartial };
+  const tombstoned: string[] = [];
+  if (options.addTombstones) {
+    const skipped = new Set(skippedPartial);
+    for (const commit of sorted) {
+      if (skipped.has(commit)) continue;
+      let parent: string | null;
+      try {
+        parent = parseCommit(await readMetadataObject(repo, 'commit', commit)).parent;
+      } catch {
+        continue; // already reported as a problem
+      }
+      if (parent !== null && !(await hasObject(repo, 'commit', parent))) tombstoned.push(commit);
+    }
+    if (tombstoned.length > 0 && repo.config.getBoolean('core', 'tombstone-commits') !== true) {
+      repo.config.setBoolean('core', 'tombstone-commits', true);
+      await repo.writeConfig();
+    }
+    for (const commit of tombstoned) await deleteCommitObject(repo, commit);
+  }
+  return { commits: sorted.length - skippedPartial.length, objects: keys.length, problems: list, partialCommits, skippedPartial, tombstoned };
 }
 
 /** True when `state/<commit>.commitpartial` exists. */

@@ -4,6 +4,7 @@ import { link, lstat, mkdir, open, readFile, readdir, rename, rm, type FileHandl
 import { dirname, join } from 'node:path';
 import { ChecksumMismatchError, CorruptError, IoError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import { sha256Hex } from './format/checksum.js';
+import { serializeTombstone } from './format/metadata.js';
 import { assertChecksum, isChecksum, looseObjectPath, type ObjectType } from './format/object-path.js';
 import type { Repo } from './repo.js';
 
@@ -418,6 +419,21 @@ export async function deleteObject(repo: Repo, type: ObjectType, checksum: strin
   } catch (error) {
     throw fromSystemError(error, `deleting object ${checksum}.${type}`);
   }
+}
+
+/**
+ * Deletes a commit object and its detached metadata like `ostree_repo_delete_object`: when the
+ * repository has `core.tombstone-commits=true`, a `.tombstone-commit` object named after the
+ * commit is written first, so pulls know the commit was deleted on purpose.
+ */
+export async function deleteCommitObject(repo: Repo, checksum: string): Promise<void> {
+  assertChecksum(checksum);
+  if (repo.config.getBoolean('core', 'tombstone-commits') === true) {
+    const tmp = await writeTempFile(repo, serializeTombstone(checksum));
+    await publishObject(repo, tmp, checksum, 'tombstone-commit');
+  }
+  await deleteObject(repo, 'commitmeta', checksum);
+  await deleteObject(repo, 'commit', checksum);
 }
 
 /** Every loose object in the repository (unordered within a fan-out directory). */

@@ -35,7 +35,7 @@ export async function updateSummary(repo: Repo, options: SummaryUpdateOptions = 
     ...(options.metadata ?? []),
     [SUMMARY_KEYS.mode, new Variant('s', repoModeConfigName(repo.mode))],
     [SUMMARY_KEYS.lastModified, variantU64BE(options.lastModified ?? Math.floor(Date.now() / 1000))],
-    [SUMMARY_KEYS.tombstoneCommits, new Variant('b', false)],
+    [SUMMARY_KEYS.tombstoneCommits, new Variant('b', repo.config.getBoolean('core', 'tombstone-commits') === true)],
     [SUMMARY_KEYS.indexedDeltas, new Variant('b', true)],
   ];
   if (collectionId) metadata.push([SUMMARY_KEYS.collectionId, new Variant('s', collectionId)]);
