@@ -14,6 +14,7 @@ packages: [mini-app, kernel]
 automatic-version-prefix: "41"
 documentation: false
 install-langs: [fr]
+initramfs-args: [--no-hostonly]
 add-commit-metadata:
   mini.stream: stable
   mini.build: 7
@@ -124,6 +125,8 @@ describe('composeTree (mini fixture repo, real ostree and rpm as oracles)', () =
     const owned = lstatSync(join(co, 'usr/lib/mini/owned'));
     expect([owned.uid, owned.gid, owned.mode & 0o777]).toEqual([987, 987, 0o640]);
     expect(existsSync(join(co, 'usr/lib/modules/6.1.0-1.x86_64/vmlinuz'))).toBe(true);
+    // initramfs-args asks for dracut, which this tree does not have: the packaged initramfs stays.
+    expect(readFileSync(join(co, 'usr/lib/modules/6.1.0-1.x86_64/initramfs.img'), 'utf8')).toBe('initramfs\n');
   });
 
   it('reports progress through every phase', () => {

@@ -4,7 +4,7 @@
  * commits nothing (unless `forceNocache`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
 import { Repo, commitDirectory, loadCommit, readRef, vardictLookup, type Variant } from '@tsostree/objstore';
@@ -135,7 +135,10 @@ export async function defaultScriptlets(stage: 'pre' | 'post' | 'posttrans', ctx
 /** The default post-processing: rpm-ostree's layout (`postprocessRoot`), check-passwd against the previous commit. */
 export async function defaultPostprocess(ctx: ComposeContext): Promise<ComposePostprocessResult> {
   const previous = ctx.previous ? await readCommitPasswd(ctx.repo, ctx.previous) : undefined;
+  // The treefile asks for dracut with `initramfs-args`; without dracut in the tree the packaged initramfs stays.
+  const hasDracut = (await lstat(join(ctx.root, 'usr/bin/dracut')).catch(() => undefined))?.isFile() ?? false;
   const result = await postprocessRoot(ctx.root, ctx.treefile, {
+    dracut: ctx.treefile['initramfs-args'].length > 0 && hasDracut,
     externals: ctx.loaded.externals,
     packages: ctx.installed.map((p) => ({ nevra: p.nevra, header: p.header })),
     previous,
