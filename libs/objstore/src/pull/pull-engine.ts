@@ -6,7 +6,7 @@ import { parseCommit } from '../format/commit.js';
 import { parseDirTree } from '../format/dirtree.js';
 import type { ObjectType } from '../format/object-path.js';
 import { isPartial } from '../repo-fsck.js';
-import { WriteTxn, hasObject, objectPath, readMetadataObject, readMetadataObjectSync, writeCommitMeta } from '../repo-objects.js';
+import { WriteTxn, hasObject, objectPath, readCommitMeta, readMetadataObject, readMetadataObjectSync, writeCommitMeta } from '../repo-objects.js';
 import { storeMetadataSync } from './pull-store.js';
 import type { Repo } from '../repo.js';
 import type { PullMetadataType, PullSource } from './pull-source.js';
@@ -273,6 +273,11 @@ export class PullEngine {
     if (present) {
       bytes = await readMetadataObject(this.repo, 'commit', checksum);
       if (partial) this.partial.add(checksum);
+      // Like ostree, a commit already in the repository (pulled earlier, maybe through another
+      // remote) is checked too, from its stored detached metadata: no ref moves to a commit this
+      // remote's signature policy did not accept.
+      const verifyCommit = this.options.verifier?.verifyCommit;
+      if (verifyCommit) await verifyCommit(checksum, bytes, await readCommitMeta(this.repo, checksum));
     } else {
       try {
         bytes = await this.limiter.run(HIGH, () => this.source.metadata('commit', checksum));
