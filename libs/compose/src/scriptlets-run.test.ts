@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IoError, UnsupportedError } from '@tsostree/errors';
+import { AbortedError, IoError, UnsupportedError } from '@tsostree/errors';
 import { extractPackage, formatNevra, makeEntry, packageNevra, readPackageHeaders, TAG, TagType, type Header } from '@tsostree/rpmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildComposeFixtureRepo, type ComposeFixtureRepo } from '../test/compose-fixtures.js';
@@ -95,6 +96,26 @@ describe('runScriptlets', () => {
     expect(existsSync(join(root, 'escape-attempt'))).toBe(false);
     expect(existsSync('/escape-attempt')).toBe(false);
     expect(readdirSync(root).sort()).toEqual(readdirSync(root).sort().filter((n) => n !== 'escape-attempt'));
+  });
+
+  it('stops a hanging scriptlet when the signal aborts (AbortedError, the sandbox is killed)', async () => {
+    const hang = craft('hang', TAG.POSTIN, 'while :; do :; done');
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 300);
+    const started = Date.now();
+    await expect(runScriptlets(root, 'post', [hang], { signal: ctl.signal })).rejects.toThrow(AbortedError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // nothing of it is left running
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps).not.toContain('/run/tsostree-scriptlet');
+  });
+
+  it('keeps only the end of a huge output', async () => {
+    const noisy = craft('noisy', TAG.POSTIN, 'i=0; while [ $i -lt 20000 ]; do echo "line $i of noise noise noise noise" >&2; i=$((i+1)); done; exit 9');
+    const err = (await runScriptlets(root, 'post', [noisy]).catch((e: unknown) => e)) as IoError;
+    expect(err).toBeInstanceOf(IoError);
+    expect((err.data.stderr as string).length).toBeLessThanOrEqual(64 * 1024);
+    expect(err.message).toMatch(/exit status 9: [^]*line 19999 of noise/);
   });
 
   it('drops capabilities to rpm-ostree\'s set and isolates namespaces', () => {

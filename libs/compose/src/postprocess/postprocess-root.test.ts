@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, InvalidArgumentError, IoError } from '@tsostree/errors';
+import { ConflictError, InvalidArgumentError, IoError, UnsupportedError } from '@tsostree/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildComposeFixtureRepo, FIXTURE_HOSTILE_PACKAGES, FIXTURE_KVER } from '../../test/compose-fixtures.js';
 import { installFixtureRoot, type InstalledFixture } from '../../test/install-fixture-root.js';
@@ -189,6 +189,22 @@ describe('postprocessRoot on small and hostile trees', () => {
     expect(readdirSync(join(root, 'usr/share/ovl'))).toEqual(['.ostree-wh.gone']);
     expect(lstatSync(join(root, 'usr/share/ovl/.ostree-wh.gone')).mode & 0o7777).toBe(0o600);
     expect(JSON.parse(readFileSync(join(root, 'usr/share/rpm-ostree/treefile.json'), 'utf8'))).toEqual({ container: true, units: [] });
+  });
+
+  it('opt-usrlocal: root keeps /opt and /usr/local as directories of the commit; state-overlay is refused', async () => {
+    const root = smallTree('opt-root', (r) => {
+      mkdirSync(join(r, 'opt/vendor'), { recursive: true });
+      writeFileSync(join(r, 'opt/vendor/tool'), 'x');
+      mkdirSync(join(r, 'usr/local/bin'), { recursive: true });
+    });
+    await postprocessRoot(root, { container: true, 'opt-usrlocal': 'root' });
+    expect(readFileSync(join(root, 'opt/vendor/tool'), 'utf8')).toBe('x');
+    expect(lstatSync(join(root, 'usr/local/bin')).isDirectory()).toBe(true);
+    expect(existsSync(join(root, 'usr/lib/tmpfiles.d/rpm-ostree-0-integration-opt-usrlocal.conf'))).toBe(false);
+    const dflt = smallTree('opt-var', (r) => mkdirSync(join(r, 'opt/vendor'), { recursive: true }));
+    await postprocessRoot(dflt, { container: true });
+    expect(readlinkSync(join(dflt, 'opt'))).toBe('var/opt');
+    await expect(postprocessRoot(smallTree('opt-so'), { container: true, 'opt-usrlocal': 'state-overlay' })).rejects.toThrow(UnsupportedError);
   });
 
   it('refuses a symlinked /etc', async () => {

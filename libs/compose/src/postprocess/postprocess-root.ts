@@ -9,7 +9,7 @@
 //     the home/root/opt/srv/mnt/media/ostree/tmp links are created
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, chmod, link, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, InvalidArgumentError, throwIfAborted, fromSystemError, IoError } from '@tsostree/errors';
+import { ConflictError, InvalidArgumentError, throwIfAborted, fromSystemError, IoError, UnsupportedError } from '@tsostree/errors';
 import { packageFiles, headerString, TAG } from '@tsostree/rpmdb';
 import type { Treefile } from '../format/treefile-types.js';
 import { runInRoot } from '../bwrap-run.js';
@@ -53,6 +53,7 @@ export type PostprocessTreefile = Partial<
     | 'initramfs-args'
     | 'mutate-os-release'
     | 'container'
+    | 'opt-usrlocal'
   >
 >;
 
@@ -246,8 +247,19 @@ export async function postprocessRoot(
   result.passwdCheck = await checkPasswd(root, treefile, options);
 
   step('links');
-  await rm(join(root, 'usr/local'), { recursive: true, force: true });
-  await symlink('../var/usrlocal', join(root, 'usr/local'));
+  const optUsrlocal = treefile['opt-usrlocal'] ?? 'var';
+  if (optUsrlocal === 'state-overlay') {
+    throw new UnsupportedError('opt-usrlocal: state-overlay is not supported (use var or root)', { data: { key: 'opt-usrlocal' } });
+  }
+  if (optUsrlocal === 'var') {
+    await rm(join(root, 'usr/local'), { recursive: true, force: true });
+    await symlink('../var/usrlocal', join(root, 'usr/local'));
+  } else {
+    // opt-usrlocal: root — /opt and /usr/local are plain (read-only at runtime) directories of the commit
+    const st = await lstatOrUndefined(join(root, 'usr/local'));
+    if (st && !st.isDirectory()) await unlink(join(root, 'usr/local'));
+    await mkdir(join(root, 'usr/local'), { recursive: true, mode: 0o755 });
+  }
   for (const entry of COMPAT_VARLIB_SYMLINKS) {
     const varlib = join(root, 'var/lib', entry);
     if (!(await lstatOrUndefined(varlib))?.isDirectory()) continue;
@@ -272,7 +284,9 @@ export async function postprocessRoot(
   for (const name of PWGRP_LOCK_AND_BACKUP_FILES) await rm(join(root, 'usr/etc', name), { force: true });
   await rm(join(root, 'usr/etc/.updated'), { force: true });
   await writeFileInTree(root, 'usr/lib/tmpfiles.d/rpm-ostree-0-integration.conf', INTEGRATION_CONF, 0o644);
-  await writeFileInTree(root, 'usr/lib/tmpfiles.d/rpm-ostree-0-integration-opt-usrlocal.conf', INTEGRATION_OPT_USRLOCAL_CONF, 0o644);
+  if (optUsrlocal === 'var') {
+    await writeFileInTree(root, 'usr/lib/tmpfiles.d/rpm-ostree-0-integration-opt-usrlocal.conf', INTEGRATION_OPT_USRLOCAL_CONF, 0o644);
+  }
 
   if (!treefile.container) {
     step('kernel');
@@ -301,7 +315,7 @@ export async function postprocessRoot(
 
   // --- 3. top level --------------------------------------------------------------------------------
   step('rootfs');
-  await prepareToplevel(root, treefile['tmp-is-dir'] ?? false);
+  await prepareToplevel(root, treefile['tmp-is-dir'] ?? false, optUsrlocal === 'root');
   result.droppedSpecialFiles = await specialFiles(root);
   return result;
 }
@@ -593,9 +607,10 @@ async function rpmdbBaseLocation(root: string): Promise<void> {
   await symlink('../../share/rpm', sysimage);
 }
 
-async function prepareToplevel(root: string, tmpIsDir: boolean): Promise<void> {
+async function prepareToplevel(root: string, tmpIsDir: boolean, optIsDir: boolean): Promise<void> {
   for (const name of await readdir(root)) {
-    if (!TOPLEVEL_KEEP.includes(name)) await rm(join(root, name), { recursive: true, force: true });
+    if (TOPLEVEL_KEEP.includes(name) || (optIsDir && name === 'opt' && (await lstat(join(root, name))).isDirectory())) continue;
+    await rm(join(root, name), { recursive: true, force: true });
   }
   await chmod(root, 0o755);
   for (const d of TOPLEVEL_DIRS) {
@@ -603,7 +618,13 @@ async function prepareToplevel(root: string, tmpIsDir: boolean): Promise<void> {
     if (st && !st.isDirectory()) await unlink(join(root, d));
     if (!st?.isDirectory()) await mkdir(join(root, d), { mode: 0o755 });
   }
-  for (const [name, target] of TOPLEVEL_SYMLINKS) await symlink(target, join(root, name));
+  for (const [name, target] of TOPLEVEL_SYMLINKS) {
+    if (optIsDir && name === 'opt') {
+      await mkdir(join(root, 'opt'), { recursive: true, mode: 0o755 });
+      continue;
+    }
+    await symlink(target, join(root, name));
+  }
   if (tmpIsDir) {
     await mkdir(join(root, 'tmp'), { mode: 0o1777 });
     await chmod(join(root, 'tmp'), 0o1777);
