@@ -109,6 +109,7 @@ describe('ostree admin write verbs, differential', () => {
     await commitBoth('3', '03');
     await same('upgrade', ['--os=os']);
     expect(await same('upgrade', ['--os=os'])).toBe('No update available.\n');
+    expect(await same('finalize-staged')).toBe('');
     await same('status');
     expect(await manifest(ours)).toEqual(await manifest(real));
     void v2;

@@ -10,6 +10,8 @@ export function adminFinalizeStagedCommand(ctx: CliContext): Command {
     .option('--sysroot <path>', 'sysroot (default /)')
     .action(async (opts: { sysroot?: string }) => {
       const sysroot = await openSysroot(ctx, opts.sysroot);
-      await sysroot.finalizeStaged({ onMessage: printLines(ctx) });
+      // ostree 2022.7 sends "No deployment staged for finalization" to the journal only: stdout stays empty.
+      const print = printLines(ctx);
+      await sysroot.finalizeStaged({ onMessage: (line) => line !== 'No deployment staged for finalization' && print(line) });
     });
 }
