@@ -5,7 +5,7 @@ import { mergeEtc, type EtcMergeReport } from '@tsostree/etc-merge';
 import { checkoutCommit, loadCommit, vardictGet, type KeyFile, type Repo } from '@tsostree/objstore';
 import { deploymentRelPath, originRelPath, type Deployment } from './deployment.js';
 import { parseDeploymentName } from './deployment-name.js';
-import { exists, rmrf, setImmutable, writeFileAtomic } from './fs-util.js';
+import { assertNoSymlinkDirs, exists, rmrf, setImmutable, writeFileAtomic } from './fs-util.js';
 import { findKernelLayout } from './kernel-layout.js';
 import type { Sysroot } from './sysroot.js';
 
@@ -102,6 +102,7 @@ export async function initializeDeployment(sysroot: Sysroot, opts: DeployTreeOpt
   const id = { stateroot, checksum, serial };
   const rel = deploymentRelPath(id);
   const dir = join(root, rel);
+  await assertNoSymlinkDirs(root, `ostree/deploy/${stateroot}/deploy`);
   try {
     await mkdir(join(root, 'ostree/deploy', stateroot, 'deploy'), { recursive: true, mode: 0o775 });
   } catch (error) {

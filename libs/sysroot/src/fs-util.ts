@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { lstat, open, rename, rm, symlink, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { fromSystemError } from '@tsostree/errors';
+import { ConflictError, fromSystemError } from '@tsostree/errors';
 
 const execFileAsync = promisify(execFile);
 
@@ -17,6 +17,28 @@ export async function exists(path: string): Promise<boolean> {
   } catch (error) {
     if (code(error) === 'ENOENT' || code(error) === 'ENOTDIR') return false;
     throw fromSystemError(error, `stat ${path}`);
+  }
+}
+
+/**
+ * Refuses to write below `root/rel` when any existing component of `rel` is not a real directory
+ * (a symlink planted at `ostree/deploy/<os>/deploy` or `boot/ostree` must not send our writes
+ * outside the sysroot). Missing components are fine: they are created as directories.
+ */
+export async function assertNoSymlinkDirs(root: string, rel: string): Promise<void> {
+  let cur = root;
+  for (const part of rel.split('/')) {
+    cur = `${cur}/${part}`;
+    let st;
+    try {
+      st = await lstat(cur);
+    } catch (error) {
+      if (code(error) === 'ENOENT') return;
+      throw fromSystemError(error, `stat ${cur}`);
+    }
+    if (!st.isDirectory()) {
+      throw new ConflictError(`refusing to write through ${cur}: not a directory (${st.isSymbolicLink() ? 'symbolic link' : 'file'})`, { data: { path: cur } });
+    }
   }
 }
 

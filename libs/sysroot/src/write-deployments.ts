@@ -12,7 +12,7 @@ import {
 } from '@tsostree/bootloader';
 import { sameDeployment, type Deployment } from './deployment.js';
 import { failpoint, type WorkDeployment } from './deploy-tree.js';
-import { exists, fsyncDir, rmrf, symlinkReplace, syncFilesystem } from './fs-util.js';
+import { assertNoSymlinkDirs, exists, fsyncDir, rmrf, symlinkReplace, syncFilesystem } from './fs-util.js';
 import { findKernelLayout, type KernelLayout } from './kernel-layout.js';
 import { readSubbootVersion, stagedDeploymentPath } from './sysroot-load.js';
 import { bumpDeployMtime } from './sysroot-init.js';
@@ -120,6 +120,7 @@ async function copyDirRecurse(src: string, dest: string): Promise<void> {
 
 async function installKernel(root: string, d: WorkDeployment, layout: KernelLayout): Promise<void> {
   const bootcsumDir = join(root, 'boot/ostree', `${d.stateroot}-${d.bootcsum}`);
+  await assertNoSymlinkDirs(root, `boot/ostree/${d.stateroot}-${d.bootcsum}`);
   try {
     await mkdir(bootcsumDir, { recursive: true, mode: 0o775 });
   } catch (error) {
@@ -243,6 +244,8 @@ async function bootswap(sysroot: Sysroot, list: WorkDeployment[], opts: WriteDep
   const blsAppendExceptDefault = appendRaw ? parseBlsAppendExceptDefault(appendRaw) : undefined;
 
   const entriesDir = join(root, `boot/loader.${newBv}/entries`);
+  await assertNoSymlinkDirs(root, `boot/loader.${newBv}`);
+  await assertNoSymlinkDirs(root, 'ostree');
   await rmrf(entriesDir);
   try {
     await mkdir(entriesDir, { recursive: true, mode: 0o755 });
