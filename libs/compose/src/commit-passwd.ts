@@ -6,7 +6,8 @@ import { catFile, type Repo } from '@tsostree/objstore';
 /** Bigger than any sane passwd/group file. */
 const MAX_BYTES = 16 * 1024 * 1024;
 
-async function readText(repo: Repo, rev: string, path: string): Promise<string | undefined> {
+/** A (small) text file of a commit, undefined when it does not exist. */
+export async function readCommitTextFile(repo: Repo, rev: string, path: string): Promise<string | undefined> {
   let stream;
   try {
     stream = await catFile(repo, rev, path);
@@ -26,6 +27,6 @@ async function readText(repo: Repo, rev: string, path: string): Promise<string |
 
 /** `usr/lib/passwd` and `usr/lib/group` of a commit (undefined when absent), for `postprocessRoot`'s `previous`. */
 export async function readCommitPasswd(repo: Repo, rev: string): Promise<{ passwd?: string; group?: string }> {
-  const [passwd, group] = await Promise.all([readText(repo, rev, 'usr/lib/passwd'), readText(repo, rev, 'usr/lib/group')]);
+  const [passwd, group] = await Promise.all([readCommitTextFile(repo, rev, 'usr/lib/passwd'), readCommitTextFile(repo, rev, 'usr/lib/group')]);
   return { ...(passwd !== undefined ? { passwd } : {}), ...(group !== undefined ? { group } : {}) };
 }

@@ -5,7 +5,7 @@
  * sqlite rpmdb with the installed headers rpm itself would store.
  */
 import { chmodSync, lchownSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { ConflictError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
@@ -40,6 +40,11 @@ export interface InstallOptions {
   documentation?: boolean;
   /** Languages to install (treefile `install-langs`); undefined = all. */
   installLangs?: readonly string[];
+  /**
+   * Files written into the fresh root before any package (rpm-ostree's preserve-passwd: the previous commit's
+   * users and groups as `etc/passwd`/`etc/group`); packages do not overwrite them.
+   */
+  seed?: readonly { path: string; content: string }[];
   signal?: AbortSignal;
   onProgress?: (event: InstallProgress) => void;
 }
@@ -79,14 +84,26 @@ async function ensureFreshRoot(root: string): Promise<void> {
 /** Extracts every package into `root` (which must be empty or missing), in order. */
 export async function installPackages(root: string, packages: readonly DownloadedPackage[], options: InstallOptions = {}): Promise<InstalledPackage[]> {
   await ensureFreshRoot(root);
-  const skip = skipper(options);
+  const seeded = new Set<string>();
+  for (const f of options.seed ?? []) {
+    const parts = safePathComponents(`/${f.path}`);
+    await mkdir(join(root, ...parts.slice(0, -1)), { recursive: true, mode: 0o755 }).catch((err: unknown) => {
+      throw fromSystemError(err, f.path);
+    });
+    await writeFile(join(root, ...parts), f.content, { mode: 0o644, flag: 'wx' }).catch((err: unknown) => {
+      throw fromSystemError(err, f.path);
+    });
+    seeded.add(`/${parts.join('/')}`);
+  }
+  const skipInstall = skipper(options);
+  const skip = (f: RpmFileEntry) => seeded.has(f.path) || skipInstall(f);
   const installed: InstalledPackage[] = [];
   let done = 0;
   for (const { pkg, path } of packages) {
     throwIfAborted(options.signal);
     const headers = await readPackageHeaders(path);
     const files = packageFiles(headers.header);
-    const fileStates = files.map((f) => (skip(f) ? FileState.NOT_INSTALLED : FileState.NORMAL));
+    const fileStates = files.map((f) => (skipInstall(f) ? FileState.NOT_INSTALLED : FileState.NORMAL));
     let count = 0;
     try {
       const result = await extractPackage(path, root, {

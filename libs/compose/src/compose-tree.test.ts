@@ -247,6 +247,31 @@ describe('repository selection: priorities, excludepkgs, includepkgs, repo-packa
   }, 120_000);
 });
 
+describe('preserve-passwd', () => {
+  it('keeps the previous commit\'s user ids when a package now ships other ones', async () => {
+    const moved = buildMiniRepo(miniSpecs('1.0', 990), 'uid990');
+    const tf = (extra = '') => `ref: mini/users\nrepos: [mini]\npackages: [mini-app]\n${extra}`;
+    const layout = makeLayout(tf(), repoFile('mini', pathToFileURL(miniRepo).href));
+    try {
+      const opts = { repo: layout.repo, cachedir: layout.cachedir, basearch: 'x86_64' };
+      const first = await composeTree(layout.treefile, opts);
+      const owner = (commit: string) => run('ostree', ['ls', `--repo=${layout.repo}`, commit, '/usr/lib/mini/owned']).trim().split(/\s+/).slice(1, 3);
+      expect(owner(first.commit)).toEqual(['987', '987']);
+      writeFileSync(join(layout.dir, 'config', 'test.repo'), repoFile('mini', pathToFileURL(moved).href));
+      const second = await composeTree(layout.treefile, opts);
+      expect(second.packages).toContain('mini-filesystem-1.1-1.noarch');
+      expect(owner(second.commit)).toEqual(['987', '987']);
+      expect(run('ostree', ['cat', `--repo=${layout.repo}`, second.commit, '/usr/lib/passwd'])).toMatch(/^minisvc:x:987:987:/m);
+      // Without preserve-passwd the package's ids win (and check-passwd must not insist on the previous ones).
+      writeFileSync(layout.treefile, tf('preserve-passwd: false\ncheck-passwd: {type: none}\ncheck-groups: {type: none}\n'));
+      const third = await composeTree(layout.treefile, opts);
+      expect(owner(third.commit)).toEqual(['990', '990']);
+    } finally {
+      layout.cleanup();
+    }
+  }, 120_000);
+});
+
 describe('composeTree cancellation', () => {
   it.each(['resolve', 'install', 'postprocess'])('stops with AbortedError when cancelled during %s, without a commit or leftovers', async (phase) => {
     const layout = makeLayout('ref: mini/abort\nrepos: [mini]\npackages: [mini-app]\n', repoFile('mini', pathToFileURL(miniRepo).href));

@@ -19,7 +19,7 @@ import {
   type InstalledPackage,
   type InstallProgress,
 } from './compose-install.js';
-import { readCommitPasswd } from './commit-passwd.js';
+import { readCommitPasswd, readCommitTextFile } from './commit-passwd.js';
 import { packageEntriesFromHeaders, pkglistVariant } from './db-read.js';
 import { postprocessRoot, type PostprocessProgress } from './postprocess/postprocess-root.js';
 import { checkScriptlets, runScriptlets, type ScriptletProgress } from './scriptlets-run.js';
@@ -239,7 +239,21 @@ async function composeTreeIn(
       version = nextVersion(prefix, metaString(previousMeta, 'version'), tf['automatic-version-suffix'] ?? '.');
     }
 
+    // preserve-passwd (default on): the previous commit's users and groups seed etc/passwd and etc/group, so
+    // scriptlets that add users find the earlier ones and ids stay stable across composes (rpm-ostree's passwd prep).
+    const seed: { path: string; content: string }[] = [];
+    if (tf['preserve-passwd'] && previous) {
+      for (const name of ['passwd', 'group']) {
+        const parts = await Promise.all([`usr/etc/${name}`, `usr/lib/${name}`].map((p) => readCommitTextFile(repo, previous, p)));
+        const content = parts
+          .filter((t): t is string => t !== undefined && t !== '')
+          .map((t) => (t.endsWith('\n') ? t : `${t}\n`))
+          .join('');
+        if (content !== '') seed.push({ path: `etc/${name}`, content });
+      }
+    }
     const installed = await installPackages(root, downloaded, {
+      seed,
       documentation: tf.documentation,
       installLangs: tf['install-langs'],
       signal,

@@ -45,16 +45,16 @@ const common = (s: MiniSpec): string =>
     '',
   ].join('\n');
 
-export function miniSpecs(appVersion = '1.0'): MiniSpec[] {
+export function miniSpecs(appVersion = '1.0', svcUid = 987): MiniSpec[] {
   return [
     {
       name: 'mini-filesystem',
-      version: '1.0',
+      version: svcUid === 987 ? '1.0' : '1.1',
       install: [
         'for d in etc usr/bin usr/lib usr/lib64 usr/share/doc var/lib var/log; do mkdir -p %{buildroot}/$d; done',
         'ln -s usr/bin %{buildroot}/bin',
-        "printf 'root:x:0:0:root:/root:/bin/sh\\nminisvc:x:987:987::/var/lib/mini:/sbin/nologin\\n' > %{buildroot}/etc/passwd",
-        "printf 'root:x:0:\\nminisvc:x:987:\\n' > %{buildroot}/etc/group",
+        `printf 'root:x:0:0:root:/root:/bin/sh\\nminisvc:x:${svcUid}:${svcUid}::/var/lib/mini:/sbin/nologin\\n' > %{buildroot}/etc/passwd`,
+        `printf 'root:x:0:\\nminisvc:x:${svcUid}:\\n' > %{buildroot}/etc/group`,
         "printf 'NAME=Mini\\nID=mini\\n' > %{buildroot}/etc/os-release",
       ],
       files: [
