@@ -137,6 +137,10 @@ export class PullEngine {
   private readonly flushIntervalMs: number;
   private readonly subpaths: string[] | undefined;
   private lastProgress = 0;
+  private readonly contentQueue: string[] = [];
+  private contentHead = 0;
+  private contentWorkers = 0;
+  private readonly maxContentWorkers: number;
   readonly progress: PullProgress = { commits: 0, metadataFetched: 0, contentFetched: 0, requested: 0, bytesTransferred: 0 };
 
   constructor(
@@ -147,7 +151,8 @@ export class PullEngine {
     this.depth = options.depth ?? 0;
     this.flushEvery = options.flushEvery ?? 100_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 60_000;
-    this.limiter = new PriorityLimiter(Math.max(1, (options.concurrency ?? 16) * 2));
+    this.maxContentWorkers = Math.max(1, (options.concurrency ?? 16) * 2);
+    this.limiter = new PriorityLimiter(this.maxContentWorkers);
     this.subpaths = options.subpaths?.map(normalizeSubpath);
     this.slot = this.newSlot();
     options.signal?.addEventListener('abort', () => this.group.fail(options.signal!.reason), { once: true });
@@ -341,26 +346,51 @@ export class PullEngine {
     });
   }
 
+  /**
+   * Queues a missing content object. A bounded set of workers drains the queue (a task per
+   * object would keep tens of thousands of pending promises alive).
+   */
   private ensureContent(checksum: string): void {
     const key = `${checksum}.file`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     if (hasObjectSync(this.repo, 'file', checksum)) return;
-    this.group.spawn(async () => {
-      this.progress.requested++;
-      await this.limiter.run(LOW, async () => {
-        throwIfAborted(this.signal);
-        const fetched = await this.source.content(checksum);
-        try {
-          await this.stage((txn) => fetched.store(txn));
-        } catch (error) {
-          await fetched.discard();
-          throw error;
+    this.progress.requested++;
+    this.contentQueue.push(checksum);
+    if (this.contentWorkers < this.maxContentWorkers) {
+      this.contentWorkers++;
+      this.group.spawn(() => this.contentWorker());
+    }
+  }
+
+  private async contentWorker(): Promise<void> {
+    try {
+      while (this.contentHead < this.contentQueue.length && !this.group.failed) {
+        const checksum = this.contentQueue[this.contentHead++]!;
+        if (this.contentHead > 4096 && this.contentHead * 2 > this.contentQueue.length) {
+          this.contentQueue.splice(0, this.contentHead);
+          this.contentHead = 0;
         }
-      });
-      this.progress.contentFetched++;
-      this.emit();
+        await this.fetchContent(checksum);
+      }
+    } finally {
+      this.contentWorkers--;
+    }
+  }
+
+  private async fetchContent(checksum: string): Promise<void> {
+    await this.limiter.run(LOW, async () => {
+      throwIfAborted(this.signal);
+      const fetched = await this.source.content(checksum);
+      try {
+        await this.stage((txn) => fetched.store(txn));
+      } catch (error) {
+        await fetched.discard();
+        throw error;
+      }
     });
+    this.progress.contentFetched++;
+    this.emit();
   }
 }
 
