@@ -222,6 +222,7 @@ async function composeTreeIn(
 
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   let keep = false;
+  let unsaved: Promise<Rpmdb> | undefined;
   try {
     await mkdir(workdir, { recursive: true }).catch((err: unknown) => {
       throw fromSystemError(err, workdir);
@@ -272,6 +273,7 @@ async function composeTreeIn(
       return database;
     })();
     filled.catch(() => undefined);
+    unsaved = filled;
     const scriptlets = options.runScriptlets ?? defaultScriptlets;
     for (const stage of ['pre', 'post', 'posttrans'] as const) {
       throwIfAborted(signal);
@@ -281,7 +283,9 @@ async function composeTreeIn(
       if (stage === 'pre') applyFileOwners(root, installed);
       onProgress?.({ phase: 'scriptlets', state: 'done', stage, detail });
     }
-    await writeTreeRpmdb(root, installed, { ...rpmdbOptions, db: await filled });
+    const database = await filled;
+    unsaved = undefined; // writeTreeRpmdb closes it
+    await writeTreeRpmdb(root, installed, { ...rpmdbOptions, db: database });
     onProgress?.({ phase: 'rpmdb', packages: installed.length });
 
     throwIfAborted(signal);
@@ -336,6 +340,8 @@ async function composeTreeIn(
     if (isTsostreeError(err)) throw err;
     throw withContext('compose', err);
   } finally {
+    // A failure between filling and saving the rpmdb: free its WebAssembly memory.
+    if (unsaved) void unsaved.then((d) => d.close(), () => undefined);
     if (!keep && !options.workdir) await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
     else if (!keep) await rm(root, { recursive: true, force: true }).catch(() => undefined);
   }
