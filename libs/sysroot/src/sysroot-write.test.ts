@@ -174,3 +174,17 @@ describe('kernel layouts', () => {
     }
   });
 });
+
+describe('formatSize', () => {
+  it('prints sizes like GLib g_format_size (as in "Freed objects: …")', async () => {
+    const { formatSize } = await import('./index.js');
+    const { run } = await import('../test/ostree-cli.js');
+    const sizes = [0, 1, 2, 466, 999, 1000, 1049, 1800, 999_949, 1_000_000, 123_456_789, 5_000_000_000];
+    const glib = run('/usr/bin/python3', [
+      '-c',
+      "import sys,gi\ngi.require_version('GLib','2.0')\nfrom gi.repository import GLib\nfor a in sys.argv[1:]: print(GLib.format_size(int(a)))",
+      ...sizes.map(String),
+    ]).split('\n').slice(0, sizes.length);
+    expect(sizes.map((n) => formatSize(n))).toEqual(glib);
+  });
+});
