@@ -69,8 +69,9 @@ export async function openSysroot(ctx: CliContext, opt: string | undefined): Pro
   const spec = ctx.env[BOOTED_ENV];
   if (spec !== undefined && spec !== '') {
     if (spec.includes('ostree=')) return Sysroot.open(root, { booted: { cmdline: spec } });
-    const unbooted = await Sysroot.open(root);
-    const booted: BootedSpec = { cmdline: Sysroot.cmdlineOf(findByName(unbooted.deployments, spec)) };
+    // By identity, so the same Sysroot stays "booted" across the boot-version swaps its own writes make.
+    const d = findByName((await Sysroot.open(root)).deployments, spec);
+    const booted: BootedSpec = { deployment: { stateroot: d.stateroot, checksum: d.checksum, serial: d.serial } };
     return Sysroot.open(root, { booted });
   }
   // The running system: ostree's own test, `/run/ostree-booted` exists only on a booted ostree machine.
