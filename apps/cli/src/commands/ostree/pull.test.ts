@@ -55,6 +55,31 @@ describe('tsostree ostree pull / pull-local', () => {
     expect(missing.stderr).toMatch(/Remote "nope" not found/);
   });
 
+  it('verifies a GPG-signed commit against the keyring directory named by $OSTREE_GPG_HOME', async () => {
+    const tests = '/usr/libexec/installed-tests/libostree/gpghome';
+    const home = join(dir, 'gpghome');
+    execFileSync('cp', ['-a', tests, home]);
+    const signed = join(dir, 'signed');
+    execFileSync('cp', ['-a', source, signed]);
+    try {
+      ostree(['gpg-sign', `--repo=${signed}`, `--gpg-homedir=${home}`, 'os/main', '7FCA23D8472CDAFA']);
+    } finally {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+    }
+    const keys = join(dir, 'trusted-keys');
+    await mkdir(keys);
+    execFileSync('cp', [join(tests, 'trusted/pubring.gpg'), join(keys, 'test.gpg')]);
+    const repo = join(dir, 'client-signed');
+    ostree(['init', `--repo=${repo}`, '--mode=archive']);
+    ostree(['remote', 'add', `--repo=${repo}`, 'origin', pathToFileURL(signed).href]);
+    const refused = await runCli(['ostree', 'pull', `--repo=${repo}`, 'origin', 'os/main']);
+    expect(refused.status).toBe(7);
+    const r = await runCli(['ostree', 'pull', `--repo=${repo}`, 'origin', 'os/main'], { OSTREE_GPG_HOME: keys });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(ostree(['rev-parse', `--repo=${repo}`, 'origin:os/main']).trim()).toBe(head);
+  });
+
   it('pull-local copies every branch, and refs that do not exist are an error', async () => {
     const repo = join(dir, 'local');
     ostree(['init', `--repo=${repo}`, '--mode=archive']);

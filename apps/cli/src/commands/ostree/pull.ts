@@ -77,8 +77,9 @@ export function pullCommand(ctx: CliContext): Command {
           url: opts.url,
           retries: intOption('--network-retries', opts.networkRetries, 0),
           concurrency: intOption('--concurrency', opts.concurrency, 1),
-          // Like ostree: the system-wide trusted/revoked key places of the running system.
-          signatureOptions: { keysRoot: '/' },
+          // Like ostree: the system-wide trusted/revoked key places of the running system;
+          // $OSTREE_GPG_HOME replaces the global keyring directory.
+          signatureOptions: { keysRoot: '/', ...(ctx.env.OSTREE_GPG_HOME ? { gpgHome: ctx.env.OSTREE_GPG_HOME } : {}) },
           ...(onProgress ? { onProgress } : {}),
         });
         if (onProgress) ctx.stdout('\r\x1b[K');
