@@ -254,3 +254,7 @@ export type { DeltaSource, DeltaApplyOptions, DeltaApplyResult, DeltaApplyEvent 
 export { applyStaticDeltaOffline, deltaSourceFromPath } from './delta/delta-offline.js';
 export { bsdiff, bspatch } from './delta/bsdiff.js';
 export { xzCompress, xzDecompress } from './delta/delta-xz.js';
+export { generateStaticDelta } from './delta/delta-generate.js';
+export type { DeltaGenerateOptions, DeltaGenerateResult, DeltaGenerateEvent } from './delta/delta-generate.js';
+export { listStaticDeltas, showStaticDelta, readStaticDeltaSuperblock, staticDeltaDigests, reindexStaticDeltas, formatSize } from './delta/delta-list.js';
+export type { StaticDeltaEntry } from './delta/delta-list.js';

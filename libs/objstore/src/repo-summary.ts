@@ -5,6 +5,8 @@ import { Variant } from './format/gvariant/value.js';
 import { variantU64BE } from './format/metadata.js';
 import { parseSummary, serializeSummary, SUMMARY_KEYS, type Summary, type SummaryRef } from './format/summary.js';
 import { readMetadataObject } from './repo-objects.js';
+import { checksumToBytes } from './format/checksum.js';
+import { reindexStaticDeltas, staticDeltaDigests } from './delta/delta-list.js';
 import { listRefs } from './repo-refs.js';
 import { repoModeConfigName, type Repo } from './repo.js';
 
@@ -36,8 +38,14 @@ export async function updateSummary(repo: Repo, options: SummaryUpdateOptions = 
     [SUMMARY_KEYS.mode, new Variant('s', repoModeConfigName(repo.mode))],
     [SUMMARY_KEYS.lastModified, variantU64BE(options.lastModified ?? Math.floor(Date.now() / 1000))],
     [SUMMARY_KEYS.tombstoneCommits, new Variant('b', repo.config.getBoolean('core', 'tombstone-commits') === true)],
-    [SUMMARY_KEYS.indexedDeltas, new Variant('b', true)],
   ];
+  // Static deltas (name → superblock SHA-256), and the per-target delta indexes, like ostree.
+  const deltas = await staticDeltaDigests(repo);
+  if (deltas.length > 0) {
+    metadata.push([SUMMARY_KEYS.staticDeltas, new Variant('a{sv}', deltas.map((d) => [d.name, new Variant('ay', checksumToBytes(d.superblockChecksum))]))]);
+  }
+  metadata.push([SUMMARY_KEYS.indexedDeltas, new Variant('b', true)]);
+  await reindexStaticDeltas(repo);
   if (collectionId) metadata.push([SUMMARY_KEYS.collectionId, new Variant('s', collectionId)]);
   const summary: Summary = { refs, metadata };
   const tmp = repo.resolve(`.summary.tmp-${process.pid}`);

@@ -55,3 +55,48 @@ describe('tsostree ostree static-delta', () => {
     expect(r.stderr).toMatch(/^error: .*nope/);
   });
 });
+
+describe('tsostree ostree static-delta generate/list/show, against real ostree', () => {
+  it('generate (default: from the parent), list and show match real ostree; real ostree applies our delta', async () => {
+    const repo = join(dir, 'gen');
+    ostree(['init', `--repo=${repo}`, '--mode=archive']);
+    ostree(['pull-local', '--depth=1', `--repo=${repo}`, src, 'main']);
+    expect((await runCli(['ostree', 'static-delta', 'list', `--repo=${repo}`])).stdout).toBe('(No static deltas)\n');
+    const g = await runCli(['ostree', 'static-delta', 'generate', `--repo=${repo}`, '--to=main']);
+    expect(g.stderr).toBe('');
+    expect(g.stdout).toBe(`Generating static delta:\n  From: ${from}\n  To:   ${to}\n`);
+    // (not --inline here: real ostree 2022.7's `show` cannot read inline parts, ours can)
+    const e = await runCli(['ostree', 'static-delta', 'generate', `--repo=${repo}`, '--empty', to]);
+    expect(e.stdout).toContain('From: empty');
+    const list = await runCli(['ostree', 'static-delta', 'list', `--repo=${repo}`]);
+    expect(list.stdout.split('\n').filter(Boolean).sort()).toEqual(ostree(['static-delta', 'list', `--repo=${repo}`]).split('\n').sort());
+    for (const name of [`${from}-${to}`, to]) {
+      const show = await runCli(['ostree', 'static-delta', 'show', `--repo=${repo}`, name]);
+      expect(show.stdout).toBe(`${ostree(['static-delta', 'show', `--repo=${repo}`, name])}\n`);
+    }
+    const target = join(dir, 'gen-target');
+    ostree(['init', `--repo=${target}`, '--mode=bare-user']);
+    ostree(['pull-local', `--repo=${target}`, src, from]);
+    const prefix = execFileSync('ls', [join(repo, 'deltas')], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    for (const p of prefix) {
+      for (const n of execFileSync('ls', [join(repo, 'deltas', p)], { encoding: 'utf8' }).split('\n').filter((x) => x.includes('-'))) {
+        ostree(['static-delta', 'apply-offline', `--repo=${target}`, join(repo, 'deltas', p, n)]);
+      }
+    }
+    expect(ostree(['fsck', `--repo=${target}`])).toContain('completed successfully');
+    expect((await runCli(['ostree', 'static-delta', 'generate', `--repo=${repo}`, '-n', '--to=main'])).stdout).toMatch(/already exists/);
+  });
+
+  it('bad input: no parent, bad name, bad sizes → clear errors', async () => {
+    const repo = join(dir, 'gen');
+    const r1 = await runCli(['ostree', 'static-delta', 'generate', `--repo=${repo}`, `--to=${from}`]);
+    expect(r1.stderr).toMatch(/^error: Commit .* has no parent/);
+    const r2 = await runCli(['ostree', 'static-delta', 'show', `--repo=${repo}`, '../../etc']);
+    expect(r2.status).not.toBe(0);
+    expect(r2.stderr).toMatch(/^error: invalid static delta name/);
+    const r3 = await runCli(['ostree', 'static-delta', 'generate', `--repo=${repo}`, '--max-chunk-size=huge', '--to=main']);
+    expect(r3.status).not.toBe(0);
+    const r4 = await runCli(['ostree', 'static-delta', 'show', `--repo=${repo}`, `${'a'.repeat(64)}`]);
+    expect(r4.stderr).toMatch(/^error: Can't find delta/);
+  });
+});
