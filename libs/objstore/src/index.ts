@@ -258,3 +258,5 @@ export { generateStaticDelta } from './delta/delta-generate.js';
 export type { DeltaGenerateOptions, DeltaGenerateResult, DeltaGenerateEvent } from './delta/delta-generate.js';
 export { listStaticDeltas, showStaticDelta, readStaticDeltaSuperblock, staticDeltaDigests, reindexStaticDeltas, formatSize } from './delta/delta-list.js';
 export type { StaticDeltaEntry } from './delta/delta-list.js';
+export { pullStaticDelta } from './delta/delta-pull.js';
+export type { DeltaPullResult } from './delta/delta-pull.js';

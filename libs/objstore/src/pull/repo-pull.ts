@@ -13,6 +13,7 @@ import { PullEngine, type PullEngineOptions, type PullProgress } from './pull-en
 import { HttpPullSource, LocalPullSource, type PullSource } from './pull-source.js';
 import type { RemoteVerifyOptions } from '../sign/remote-verify.js';
 import { defaultRemoteVerifier, type PullVerifier } from './pull-verify.js';
+import { pullStaticDelta } from '../delta/delta-pull.js';
 
 export interface PullCommonOptions {
   /** Parents to follow: 0 = the commit only (default), -1 = the whole history. */
@@ -53,6 +54,8 @@ export interface PullOptions extends PullCommonOptions {
   verifier?: PullVerifier | null;
   /** Where the default verifier finds system keys, and overrides of the remote's gpg-verify settings. */
   signatureOptions?: RemoteVerifyOptions;
+  /** Use a static delta when the remote offers one (default true; `--disable-static-deltas`). */
+  staticDeltas?: boolean;
 }
 
 export interface PulledRef {
@@ -74,6 +77,8 @@ export interface PullResult {
   bytesTransferred: number;
   requests: number;
   retries: number;
+  /** Static deltas applied (names), when any was used. */
+  staticDeltas?: string[];
 }
 
 /** `mirrorlist=URL` → the list's mirrors; a plain URL → itself. */
@@ -265,6 +270,18 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
       'shared',
       async () => {
         const commits = [...new Set(resolved.map((r) => r.checksum))];
+        // Static deltas first (src/delta/delta-pull.ts); the engine then fetches whatever is still missing.
+        const deltasUsed: string[] = [];
+        if (!local && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
+          const tried = new Set<string>();
+          for (const r of resolved) {
+            if (tried.has(r.checksum)) continue;
+            tried.add(r.checksum);
+            const previous = r.ref !== undefined ? await readRef(repo, options.mirror ? { ref: r.ref } : { remote: remoteName, ref: r.ref }) : undefined;
+            const d = await pullStaticDelta(repo, fetcher, summary, r.checksum, previous, verifier, signal);
+            if (d) deltasUsed.push(d.name);
+          }
+        }
         const engine = await runEngine(repo, src, commits, options, verifier, bytes, abort);
         const refs = await moveRefs(
           repo,
@@ -284,6 +301,7 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
           bytesTransferred: bytes(),
           requests: stats.reduce((a, s) => a + s.requests, 0),
           retries: stats.reduce((a, s) => a + s.retries, 0),
+          ...(deltasUsed.length > 0 ? { staticDeltas: deltasUsed } : {}),
         };
       },
       options.signal ? { signal: options.signal } : {},
