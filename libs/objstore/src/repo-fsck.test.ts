@@ -104,6 +104,29 @@ describe('pruneRepo', () => {
     expect(commit).toBeTruthy();
   });
 
+  it.each([
+    { name: 'refs-only', opts: { refsOnly: true }, args: ['--refs-only'] },
+    { name: 'refs-only depth 0', opts: { refsOnly: true, depth: 0 }, args: ['--refs-only', '--depth=0'] },
+    { name: 'refs-only depth 1', opts: { refsOnly: true, depth: 1 }, args: ['--refs-only', '--depth=1'] },
+    { name: 'every commit', opts: {}, args: [] },
+  ])('$name: keeps exactly what ostree keeps when refs share history and trees', async ({ opts, args }) => {
+    const { dir, repo } = await setup('archive');
+    const commits: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      await writeFile(join(dir, 'tree', `version-${i}`), `v${i}`);
+      commits.push((await commitDirectory(repo, join(dir, 'tree'), { branch: 'main', timestamp: TS + i })).checksum);
+    }
+    await writeRef(repo, 'old', commits[1]!); // a ref in the middle of main's history
+    await writeRef(repo, 'main', commits[3]!);
+    const copy = join(dir, 'copy');
+    await (await import('node:fs/promises')).cp(repo.path, copy, { recursive: true });
+    const r = await pruneRepo(repo, opts);
+    const theirs = ostree(['prune', `--repo=${copy}`, ...args]);
+    expect(r.deleted === 0 ? theirs : /Deleted (\d+) objects/.exec(theirs)?.[1]).toBe(r.deleted === 0 ? 'Total objects: 32\nNo unreachable objects\n' : String(r.deleted));
+    const objects = async (path: string) => (await readdir(join(path, 'objects'), { recursive: true })).filter((f) => f.includes('.')).sort();
+    expect(await objects(repo.path)).toEqual(await objects(copy));
+  });
+
   it('waits for a concurrent commit holding the shared lock', async () => {
     const { repo } = await setup('archive');
     const { lockRepo } = await import('./repo-lock.js');

@@ -82,7 +82,17 @@ async function pruneLocked(repo: Repo, options: PruneOptions): Promise<PruneResu
     }
     for (const c of refTargets) roots.push({ checksum: c, depth });
   }
-  for (const r of roots) {
+  // One shared visited set lets every walk skip the trees an earlier walk already marked (deployed commits share
+  // almost all of them). That is only sound when no walk must stop at a commit being deleted and every walk goes
+  // to depth 0 or to the end of history, the full-history walks first: a walk that stops at an already-marked
+  // commit then never misses a parent that a deeper walk would have reached.
+  if (toDelete.size === 0 && roots.every((r) => r.depth === 0 || r.depth === -1)) {
+    roots.sort((a, b) => a.depth - b.depth);
+    for (const r of roots) {
+      throwIfAborted(options.signal);
+      await traverseCommit(repo, r.checksum, reachable, { depth: r.depth, ignoreMissing: true });
+    }
+  } else for (const r of roots) {
     throwIfAborted(options.signal);
     const walkSet: ObjectSet = new Set();
     // Stop the parent walk at commits being deleted.
