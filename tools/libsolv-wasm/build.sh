@@ -194,7 +194,9 @@ fi
 
 # ---- provenance ----
 sha() { sha256sum "$1" | cut -d' ' -f1; }
-EMCC_VERSION="$(emcc --version | head -1)"
+# sed reads to the end: `head -1` would close the pipe early and, with pipefail, fail the build when emcc
+# is still writing its banner (seen under load as a BrokenPipeError from emcc).
+EMCC_VERSION="$(emcc --version | sed -n 1p)"
 DEBIAN_EMSCRIPTEN="$(dpkg-query -W -f='${Version}' emscripten 2>/dev/null || echo unknown)"
 cat > "$OUT/provenance.json" <<EOF
 {
