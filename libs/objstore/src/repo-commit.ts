@@ -14,6 +14,7 @@ import { serializeDirMeta } from './format/dirmeta.js';
 import { Variant } from './format/gvariant/value.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, filenameProblem } from './format/validate.js';
 import { MutableTree } from './mutable-tree.js';
+import { importTar } from './repo-commit-tar.js';
 import { storeContent, storeContentSync, storeFileFromPath, storeFileFromPathSync, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
 import { WriteTxn, readMetadataObject, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync } from './repo-objects.js';
@@ -22,8 +23,8 @@ import { readRef, resolveRev, writeRef } from './repo-refs.js';
 import type { Repo } from './repo.js';
 import type { Xattr } from './xattrs.js';
 
-/** Where a part of the committed tree comes from (`--tree=dir=PATH`, `--tree=ref=REV`). */
-export type TreeSource = { dir: string } | { ref: string };
+/** Where a part of the committed tree comes from (`--tree=dir=PATH`, `--tree=ref=REV`, `--tree=tar=FILE`). */
+export type TreeSource = { dir: string } | { ref: string } | { tar: string };
 
 export interface CommitProgress {
   files: number;
@@ -62,6 +63,8 @@ export interface CommitOptions {
    * in the given order, before `beforeRefUpdate` (signatures are appended to it) and the ref.
    */
   detachedMetadata?: [string, Variant][];
+  /** `--tar-autocreate-parents`: create missing parent directories of tar entries. */
+  tarAutocreateParents?: boolean;
   /** Sources overlaid in order; default: `[{ dir: path }]` from {@link commitDirectory}'s argument. */
   trees?: TreeSource[];
   /** Files stored concurrently (default 16). */
@@ -317,6 +320,14 @@ async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext,
   for (const src of trees) {
     if ('dir' in src) {
       await commitDirInto(ctx, src.dir, root, 0);
+    } else if ('tar' in src) {
+      await importTar(repo, ctx.txn, root, src.tar, {
+        autocreateParents: options.tarAutocreateParents === true,
+        owner: (st) => owner(st, ctx),
+        mode: (mode) => canonicalMode(mode, ctx),
+        readXattrs: ctx.readXattrs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } else {
       const rev = await resolveRev(repo, src.ref, { parentOf: (c) => commitParent(repo, c) });
       const c = await loadCommit(repo, rev!);
@@ -335,8 +346,9 @@ async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext,
   await Promise.all(ctx.pending);
   if (ctx.errors.length > 0) throw ctx.errors[0];
   options.onProgress?.({ ...ctx.progress });
+  if (root.metaChecksum === undefined) throw new InvalidArgumentError("Can't commit an empty tree");
   const rootTree = root.writeSync(repo, ctx.txn);
-  const rootMeta = root.metaChecksum!;
+  const rootMeta = root.metaChecksum;
 
   let parent: string | null = null;
   if (options.parent === undefined) {

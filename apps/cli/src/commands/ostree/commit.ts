@@ -24,6 +24,7 @@ interface CommitOpts {
   tree?: string[];
   addMetadataString?: string[];
   addMetadata?: string[];
+  tarAutocreateParents?: boolean;
   addDetachedMetadataString?: string[];
   timestamp?: string;
   ownerUid?: string;
@@ -67,7 +68,8 @@ export function commitCommand(ctx: CliContext): Command {
     .option('--orphan', 'create a commit without a branch')
     .option('-s, --subject <text>', 'one-line subject')
     .option('-m, --body <text>', 'full description')
-    .option('--tree <spec>', 'dir=PATH or ref=REV (repeatable)', collect)
+    .option('--tree <spec>', 'dir=PATH, ref=REV or tar=FILE (repeatable)', collect)
+    .option('--tar-autocreate-parents', 'when importing tar archives, create missing parent directories')
     .option('--add-metadata-string <k=v>', 'metadata string (repeatable)', collect)
     .option('--add-metadata <k=v>', 'metadata value in GVariant text format (repeatable)', collect)
     .option('--add-detached-metadata-string <k=v>', 'detached metadata string (repeatable)', collect)
@@ -94,8 +96,8 @@ export function commitCommand(ctx: CliContext): Command {
         const value = spec.slice(eq + 1);
         if (kind === 'dir') trees.push({ dir: cliPath(ctx, value) });
         else if (kind === 'ref') trees.push({ ref: value });
-        else if (kind === 'tar') throw new UnsupportedError('--tree=tar= is not supported');
-        else throw new InvalidArgumentError(`Invalid --tree argument ${JSON.stringify(spec)}: expected dir=PATH or ref=REV`);
+        else if (kind === 'tar') trees.push({ tar: cliPath(ctx, value) });
+        else throw new InvalidArgumentError(`Invalid --tree argument ${JSON.stringify(spec)}: expected dir=PATH, ref=REV or tar=FILE`);
       }
       if (path !== undefined) trees.unshift({ dir: cliPath(ctx, path) });
       if (trees.length === 0) trees.push({ dir: ctx.cwd });
@@ -138,6 +140,7 @@ export function commitCommand(ctx: CliContext): Command {
         ...(ownerGid !== undefined ? { ownerGid } : {}),
         ...(opts.parent !== undefined ? { parent: opts.parent === 'none' ? null : opts.parent } : {}),
         canonicalPermissions: opts.canonicalPermissions === true,
+        tarAutocreateParents: opts.tarAutocreateParents === true,
         skipIfUnchanged: opts.skipIfUnchanged === true,
         noXattrs: opts.xattrs === false,
         noBindings: opts.bindings === false,
