@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchSuite, Measurement } from '../harness.js';
-import { buildComposeFixtureRepo, FIXTURE_TREEFILE_PACKAGES } from '../../../libs/compose/test/compose-fixtures.js';
+import { buildComposeFixtureRepo, FIXTURE_TREEFILE_PACKAGES } from '@tsostree/compose/testing';
 
 const RUNS = 3;
 

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNginx } from '../../../libs/objstore/test/nginx.js';
+import { startNginx } from '@tsostree/objstore/testing';
 import type { BenchRow, BenchSuite } from '../harness.js';
 import type { TreeStats } from './objstore-commit-checkout.work.js';
 

@@ -1,0 +1,2 @@
+/** Test support other packages and the benchmarks use: the rpmbuild-made fixture RPM repositories. */
+export * from './compose-fixtures.js';
