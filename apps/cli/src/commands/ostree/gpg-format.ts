@@ -7,9 +7,23 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number): string => String(n).padStart(2, '0');
 
-/** GLib's `%c` in the C locale (`%a %b %e %H:%M:%S %Y`), in local time like ostree. */
+/**
+ * GLib's `%c` in the C locale (`%a %b %e %H:%M:%S %Y`), in local time like ostree. GLib's `%e` pads a
+ * single-digit day with a FIGURE SPACE (U+2007), not an ASCII space; pass the result through
+ * {@link inLocaleCharset} before printing.
+ */
 export function formatCDate(d: Date): string {
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}`;
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, '\u2007')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/**
+ * What `g_print` does with UTF-8 text in the user's locale: unchanged when the locale's charset is
+ * UTF-8, otherwise every non-ASCII character becomes `?` (the C locale turns GLib's figure space in
+ * dates into `Dec ?6`, and scripts comparing with ostree see the same bytes).
+ */
+export function inLocaleCharset(text: string, env: Readonly<Record<string, string | undefined>>): string {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || 'C';
+  return /utf-?8/i.test(locale) ? text : text.replace(/[^\x00-\x7f]/gu, '?');
 }
 
 const keyIdOf = (fpr: string): string => (fpr.length > 16 ? fpr.slice(-16) : fpr);

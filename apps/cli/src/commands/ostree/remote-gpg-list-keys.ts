@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import { listRemoteGpgKeys, type GpgPublicKey } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
-import { formatCDate } from './gpg-format.js';
+import { formatCDate, inLocaleCharset } from './gpg-format.js';
 import { openRepo } from './repo-option.js';
 
 const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';
@@ -63,6 +63,6 @@ export function remoteGpgListKeysCommand(ctx: CliContext): Command {
     .action(async (name: string | undefined, opts: { repo?: string }) => {
       const repo = await openRepo(ctx, opts.repo);
       const keys = await listRemoteGpgKeys(repo, name, { keysRoot: '/', ...(ctx.env.OSTREE_GPG_HOME ? { gpgHome: ctx.env.OSTREE_GPG_HOME } : {}) });
-      for (const key of keys) ctx.stdout(await formatKey(key));
+      for (const key of keys) ctx.stdout(inLocaleCharset(await formatKey(key), ctx.env));
     });
 }

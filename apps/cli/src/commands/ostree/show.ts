@@ -3,7 +3,7 @@ import { NotFoundError } from '@tsostree/errors';
 import { GPG_METADATA_KEY, getRemote, loadCommit, loadRemoteGpgKeys, readDetachedMetadata, readMetadataObject, resolveCommit, signaturesIn, verifyGpgSignatures, type Repo } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
 import { formatCommit, printGVariant } from './ostree-format.js';
-import { formatGpgSignatures, keysFromKeyringDir } from './gpg-format.js';
+import { formatGpgSignatures, inLocaleCharset, keysFromKeyringDir } from './gpg-format.js';
 import { cliPath, openRepo } from './repo-option.js';
 
 interface ShowOpts {
@@ -26,7 +26,7 @@ async function signatureSection(ctx: CliContext, repo: Repo, checksum: string, c
   const keys = opts.gpgVerifyRemote !== undefined
     ? (await loadRemoteGpgKeys(repo, getRemote(repo, opts.gpgVerifyRemote), system)).keys
     : [...(await loadRemoteGpgKeys(repo, undefined, system)).keys, ...(opts.gpgHomedir !== undefined ? await keysFromKeyringDir(cliPath(ctx, opts.gpgHomedir)) : [])];
-  return formatGpgSignatures(await verifyGpgSignatures(commitBytes, sigs, keys));
+  return inLocaleCharset(formatGpgSignatures(await verifyGpgSignatures(commitBytes, sigs, keys)), ctx.env);
 }
 
 /** `tsostree ostree show` */
