@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, UnsupportedError, fromSystemError, isTsostreeError } from '@tsostree/errors';
 import { KeyFile } from './keyfile.js';
@@ -35,6 +35,29 @@ export function repoModeConfigName(mode: RepoMode): string {
 export interface RepoOpenOptions {
   /** Extended-attribute port (default: the native one). */
   xattrs?: XattrPort;
+  /**
+   * Where `*.conf` remote definitions live besides the config (ostree's `remotes.d`), or `null` for
+   * none. Default, like `ostree_repo_open`: `/etc/ostree/remotes.d` when this is the machine's
+   * system repository `/ostree/repo` (same device and inode), none otherwise. `@tsostree/sysroot`
+   * passes `<sysroot>/etc/ostree/remotes.d` for a deployment root and `null` for a physical root.
+   */
+  remotesConfigDir?: string | null;
+  /**
+   * Whether this is a system repository (opened through a sysroot). It decides the default of
+   * `core.add-remotes-config-dir`: new remotes go to `remotes.d` only for system repositories.
+   * Default: true when the repository is `/ostree/repo`.
+   */
+  system?: boolean;
+}
+
+/** ostree's system repository and its remotes directory on this machine. */
+const SYSTEM_REPO = '/ostree/repo';
+const SYSTEM_REMOTES_DIR = '/etc/ostree/remotes.d';
+
+/** A `remotes.d` file: its path and what it defines. */
+export interface RemoteConfigFile {
+  readonly path: string;
+  readonly keyfile: KeyFile;
 }
 
 export interface RepoInitOptions extends RepoOpenOptions {
@@ -52,7 +75,22 @@ export class Repo {
     /** The parsed `config`; call `writeConfig()` after changing it. */
     readonly config: KeyFile,
     readonly xattrs: XattrPort,
+    /** The `remotes.d` directory this repository reads remotes from, if any. */
+    readonly remotesConfigDir: string | undefined,
+    /** Remotes defined in `remotes.d` files, by name (loaded at open, kept current by add/delete). */
+    readonly remoteFiles: Map<string, RemoteConfigFile>,
+    /** Whether this is a system repository (see {@link RepoOpenOptions.system}). */
+    readonly system: boolean,
   ) {}
+
+  /** `core.add-remotes-config-dir` (default: whether this is a system repository). */
+  get addRemotesConfigDir(): boolean {
+    try {
+      return this.config.getBoolean('core', 'add-remotes-config-dir') ?? this.system;
+    } catch {
+      return this.system;
+    }
+  }
 
   get isArchive(): boolean {
     return this.mode === 'archive';
@@ -92,7 +130,10 @@ export class Repo {
     } catch (error) {
       throw new CorruptError(`repository ${abs} has no objects directory`, { cause: error });
     }
-    return new Repo(abs, mode, config, options.xattrs ?? nodeXattrs);
+    const isSystemPath = options.remotesConfigDir === undefined || options.system === undefined ? await sameFile(abs, SYSTEM_REPO) : false;
+    const remotesConfigDir = options.remotesConfigDir === undefined ? (isSystemPath ? SYSTEM_REMOTES_DIR : undefined) : (options.remotesConfigDir ?? undefined);
+    const remoteFiles = await loadRemotesDir(config, remotesConfigDir);
+    return new Repo(abs, mode, config, options.xattrs ?? nodeXattrs, remotesConfigDir, remoteFiles, options.system ?? isSystemPath);
   }
 
   /**
@@ -158,6 +199,71 @@ export class Repo {
     return (await stat(join(this.path, 'objects'))).dev;
   }
 }
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+const REMOTE_GROUP = /^remote "(.+)"$/;
+
+/** The remote names a keyfile defines (`[remote "NAME"]` groups). */
+export function remoteNamesIn(keyfile: KeyFile): string[] {
+  return keyfile.getGroups().flatMap((g) => {
+    const m = REMOTE_GROUP.exec(g);
+    return m ? [m[1]!] : [];
+  });
+}
+
+/**
+ * Reads every regular `*.conf` file of a `remotes.d` directory (a missing directory is empty), like
+ * ostree's reload_remote_config: a remote defined twice — in the config and a file, or in two
+ * files — is an error, as is a file that is not a valid keyfile.
+ */
+async function loadRemotesDir(config: KeyFile, dir: string | undefined): Promise<Map<string, RemoteConfigFile>> {
+  const files = new Map<string, RemoteConfigFile>();
+  if (dir === undefined) return files;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return files;
+    throw fromSystemError(error, `reading remotes directory ${dir}`);
+  }
+  const defined = new Set(remoteNamesIn(config));
+  for (const name of names.filter((n) => n.endsWith('.conf')).sort()) {
+    const path = join(dir, name);
+    let text: string;
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) continue;
+      if (st.size > MAX_REMOTE_FILE) throw new CorruptError(`remote configuration ${path} is too large`, { data: { path } });
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if (isTsostreeError(error)) throw error;
+      throw fromSystemError(error, `reading remote configuration ${path}`);
+    }
+    let keyfile: KeyFile;
+    try {
+      keyfile = KeyFile.parse(text);
+    } catch (error) {
+      throw new CorruptError(`remote configuration ${path} is malformed`, { cause: error, data: { path } });
+    }
+    for (const remote of remoteNamesIn(keyfile)) {
+      if (defined.has(remote)) throw new ConflictError(`Multiple specifications found for remote "${remote}"`, { data: { remote, path } });
+      defined.add(remote);
+      files.set(remote, { path, keyfile });
+    }
+  }
+  return files;
+}
+
+/** A remotes.d file is a few lines; anything this big is not one. */
+const MAX_REMOTE_FILE = 1024 * 1024;
 
 function withPath(error: Error, path: string): Error {
   if (isTsostreeError(error, NotFoundError.code)) {

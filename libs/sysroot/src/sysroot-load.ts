@@ -273,7 +273,8 @@ export async function loadSysrootState(root: string, runDir: string, booted: Boo
   const entries = await readLoaderEntries(read, bootVersion);
   let repo: Repo | undefined;
   try {
-    repo = await Repo.open(join(root, 'ostree/repo'));
+    // Only objects and refs are read here; remotes (and remotes.d) belong to Sysroot#repo().
+    repo = await Repo.open(join(root, 'ostree/repo'), { remotesConfigDir: null, system: true });
   } catch {
     repo = undefined;
   }

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidArgumentError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import { Repo } from '@tsostree/objstore';
@@ -99,10 +99,30 @@ export class Sysroot {
     return this.#state.staged;
   }
 
-  /** The sysroot repository `ostree/repo` (opened once). */
+  /**
+   * The sysroot repository `ostree/repo` (opened once), a system repository. Like
+   * `ostree_sysroot_get_repo`, its remotes include `<root>/etc/ostree/remotes.d/*.conf` when the
+   * root is a deployment (booted, or holding a `sysroot` entry as every deployment does) and not
+   * when it is the physical root, where `/etc` is not the system's configuration.
+   */
   async repo(): Promise<Repo> {
-    this.#repo ??= await Repo.open(join(this.root, 'ostree/repo'));
+    this.#repo ??= await Repo.open(join(this.root, 'ostree/repo'), {
+      system: true,
+      remotesConfigDir: (await this.isPhysical()) ? null : join(this.root, 'etc/ostree/remotes.d'),
+    });
     return this.#repo;
+  }
+
+  /** ostree's `is_physical`: not booted, and no `sysroot` entry (only deployments have one). */
+  async isPhysical(): Promise<boolean> {
+    if (this.booted) return false;
+    try {
+      await stat(join(this.root, 'sysroot'));
+      return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw fromSystemError(error, `checking ${join(this.root, 'sysroot')}`);
+    }
   }
 
   /** Absolute path of a deployment's directory. */

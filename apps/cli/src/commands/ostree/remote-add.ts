@@ -4,6 +4,7 @@ import { addRemote, SIGN_TYPES } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
 import { importKeysForRemote } from './remote-gpg-import.js';
 import { collect, openRepo } from './repo-option.js';
+import { openSysroot } from '../sysroot-option.js';
 
 /** `--sign-verify=KEYTYPE=inline:KEY|file:PATH` → the option it sets and the type (ostree's add_verify_opt). */
 function signVerifyOption(spec: string): { key: string; value: string; type: string } {
@@ -28,18 +29,29 @@ export function remoteAddCommand(ctx: CliContext): Command {
     .argument('<url>')
     .argument('[branches...]')
     .option('--repo <path>', 'path to the repository')
+    .option('--sysroot <path>', "use the sysroot's repository (overrides --repo); on a deployment root the remote goes to etc/ostree/remotes.d")
     .option('--set <k=v>', 'set an option (repeatable)', collect)
     .option('--no-gpg-verify', 'disable GPG verification')
     .option('--sign-verify <spec>', 'verify signatures using KEYTYPE=inline:PUBKEY or KEYTYPE=file:/path/to/key (repeatable)', collect)
     .option('--no-sign-verify', 'disable signature verification (GPG too)')
     .option('--gpg-import <file>', 'import GPG keys from FILE into the remote keyring')
     .option('--if-not-exists', 'do nothing if it exists')
+    .option('--force', 'replace the remote if it exists')
     .action(
       async (
         name: string,
         url: string,
         branches: string[],
-        opts: { repo?: string; set?: string[]; gpgVerify: boolean; signVerify?: boolean | string[]; gpgImport?: string; ifNotExists?: boolean },
+        opts: {
+          repo?: string;
+          sysroot?: string;
+          set?: string[];
+          gpgVerify: boolean;
+          signVerify?: boolean | string[];
+          gpgImport?: string;
+          ifNotExists?: boolean;
+          force?: boolean;
+        },
       ) => {
         const options: Record<string, string> = {};
         for (const kv of opts.set ?? []) {
@@ -59,8 +71,8 @@ export function remoteAddCommand(ctx: CliContext): Command {
           types.push(o.type);
         }
         if (types.length > 0) options['sign-verify'] = types.join(',');
-        const repo = await openRepo(ctx, opts.repo);
-        await addRemote(repo, name, url, { branches, options, ifNotExists: opts.ifNotExists === true });
+        const repo = opts.sysroot !== undefined ? await (await openSysroot(ctx, opts.sysroot)).repo() : await openRepo(ctx, opts.repo);
+        await addRemote(repo, name, url, { branches, options, ifNotExists: opts.ifNotExists === true, replace: opts.force === true });
         if (opts.gpgImport !== undefined) await importKeysForRemote(ctx, repo, name, [opts.gpgImport], []);
       },
     );

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { deleteRemote } from '@tsostree/objstore';
 import type { CliContext } from '../../context.js';
 import { openRepo } from './repo-option.js';
+import { openSysroot } from '../sysroot-option.js';
 
 /** `tsostree ostree remote delete` */
 export function remoteDeleteCommand(ctx: CliContext): Command {
@@ -10,8 +11,10 @@ export function remoteDeleteCommand(ctx: CliContext): Command {
     .description('Delete a remote.')
     .argument('<name>')
     .option('--repo <path>', 'path to the repository')
+    .option('--sysroot <path>', "use the sysroot's repository (overrides --repo)")
     .option('--if-exists', 'do nothing if it does not exist')
-    .action(async (name: string, opts: { repo?: string; ifExists?: boolean }) => {
-      await deleteRemote(await openRepo(ctx, opts.repo), name, { ifExists: opts.ifExists === true });
+    .action(async (name: string, opts: { repo?: string; sysroot?: string; ifExists?: boolean }) => {
+      const repo = opts.sysroot !== undefined ? await (await openSysroot(ctx, opts.sysroot)).repo() : await openRepo(ctx, opts.repo);
+      await deleteRemote(repo, name, { ifExists: opts.ifExists === true });
     });
 }
