@@ -45,11 +45,17 @@ export async function initFs(root: string, options: InitFsOptions = {}): Promise
   await ensureSysrootInitialized(root);
 }
 
-/** `ostree_sysroot_ensure_initialized`: `ostree/repo` (bare) and `ostree/deploy`. */
+/**
+ * `ostree_sysroot_ensure_initialized`: `ostree/repo` (bare) and `ostree/deploy`. An existing repository keeps
+ * its mode, as ostree's `ostree_repo_create` ignores the requested one (a sysroot whose repository was made
+ * `bare-user-only` beforehand works without root).
+ */
 export async function ensureSysrootInitialized(root: string): Promise<void> {
   await ensureDir(join(root, 'ostree/repo'), 0o755);
   await ensureDir(join(root, 'ostree/deploy'), 0o755);
-  await Repo.init(join(root, 'ostree/repo'), { mode: 'bare' });
+  const existing = await lstat(join(root, 'ostree/repo/config')).then(() => true, () => false);
+  if (existing) await Repo.open(join(root, 'ostree/repo'));
+  else await Repo.init(join(root, 'ostree/repo'), { mode: 'bare' });
 }
 
 /** Touches `ostree/deploy` so readers notice the change (ostree's `_ostree_sysroot_bump_mtime`). */

@@ -155,4 +155,26 @@ describe('initFs / initStateroot against ostree admin init-fs / os-init', () => 
       work.cleanup();
     }
   });
+
+  it('keep the mode of an existing repository, as ostree does (a bare-user-only sysroot needs no root)', async () => {
+    const work = scratch('init-mode');
+    try {
+      for (const who of ['theirs', 'ours']) {
+        const root = join(work.path, who);
+        mkdirSync(join(root, 'ostree'), { recursive: true });
+        ostree(['init', `--repo=${join(root, 'ostree/repo')}`, '--mode=bare-user-only']);
+        if (who === 'theirs') {
+          ostree(['admin', 'init-fs', root]);
+          ostree(['admin', 'os-init', `--sysroot=${root}`, 'fedora']);
+        } else {
+          await initFs(root);
+          await initStateroot(root, 'fedora');
+        }
+        expect(readFileSync(join(root, 'ostree/repo/config'), 'utf8'), who).toMatch(/^mode=bare-user-only$/m);
+      }
+      expect(snapshotLines(snapshotTree(join(work.path, 'ours')))).toEqual(snapshotLines(snapshotTree(join(work.path, 'theirs'))));
+    } finally {
+      work.cleanup();
+    }
+  });
 });
