@@ -107,6 +107,17 @@ describe('compose of the fixture set', () => {
     expect(run('ostree', ['rev-parse', `--repo=${layout.repo}`, `${second.commit}^`]).trim()).toBe(first.commit);
   }, 600_000);
 
+  it('refuses an unprivileged compose of files owned by another user, before laying anything down', async () => {
+    const other = makeLayout(treefile(FIXTURE_TREEFILE_PACKAGES), repoFile('fx', pathToFileURL(v1.repoDir).href));
+    try {
+      const attempt = composeTree(other.treefile, { repo: other.repo, cachedir: other.cachedir, basearch: 'x86_64', unprivileged: true });
+      await expect(attempt).rejects.toMatchObject({ code: 'Unsupported', message: expect.stringMatching(/^Package '[^']+' has \/\S+ owned by (?!root:root)\w+:\w+; composing it needs root$/) });
+      expect(await readRef(await Repo.open(other.repo), 'fx/x86_64/os')).toBeUndefined();
+    } finally {
+      other.cleanup();
+    }
+  }, 300_000);
+
   it('refuses Lua scriptlets before laying anything down, and fails on a failing %post, without a commit', async () => {
     const other = makeLayout(treefile(['lua-scripted']), repoFile('fx', pathToFileURL(v1.repoDir).href));
     try {

@@ -8,7 +8,7 @@ import { chmodSync, lchownSync, lstatSync, readFileSync, readlinkSync } from 'no
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
-import { ConflictError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
+import { ConflictError, fromSystemError, isTsostreeError, throwIfAborted, UnsupportedError, withContext } from '@tsostree/errors';
 import {
   capsTextToXattr,
   extractPackage,
@@ -45,6 +45,8 @@ export interface InstallOptions {
    * users and groups as `etc/passwd`/`etc/group`); packages do not overwrite them.
    */
   seed?: readonly { path: string; content: string }[];
+  /** Apply the packages' owners while extracting (default true; needs root). */
+  chown?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: InstallProgress) => void;
 }
@@ -109,6 +111,7 @@ export async function installPackages(root: string, packages: readonly Downloade
       const result = await extractPackage(path, root, {
         symlinkParents: 'in-root',
         skipFile: skip,
+        chown: options.chown ?? true,
         signal: options.signal,
       });
       count = result.files;
@@ -210,6 +213,24 @@ export function applyFileOwners(root: string, installed: readonly InstalledPacka
     });
   }
   return changed;
+}
+
+/**
+ * What an unprivileged compose cannot lay down: files owned by anyone but root:root (it cannot chown, and the
+ * commit records root for every file) and file capabilities (`security.capability` needs CAP_SETFCAP).
+ * Throws an `UnsupportedError` naming the first such file, before anything is extracted.
+ */
+export function checkUnprivileged(packages: readonly { nevra: string; header: Header }[]): void {
+  for (const pkg of packages) {
+    for (const f of packageFiles(pkg.header)) {
+      if (f.ghost) continue;
+      const what = f.user !== 'root' || f.group !== 'root' ? `owned by ${f.user}:${f.group}` : f.caps ? `with file capabilities (${f.caps})` : undefined;
+      if (what === undefined) continue;
+      throw new UnsupportedError(`Package '${pkg.nevra}' has ${f.path} ${what}; composing it needs root`, {
+        data: { package: pkg.nevra, path: f.path, user: f.user, group: f.group },
+      });
+    }
+  }
 }
 
 /** The rpm transaction color for a base architecture (rpm's `%_transaction_color`). */

@@ -12,6 +12,7 @@ import type { SolverBackend } from '@tsostree/solver';
 import { downloadPackages, type DownloadProgress } from './compose-download.js';
 import {
   applyFileOwners,
+  checkUnprivileged,
   installedHeaders,
   installPackages,
   TREE_RPMDB_PATH,
@@ -61,6 +62,8 @@ export interface ComposeContext {
   repo: Repo;
   /** The version this commit will carry. */
   version?: string;
+  /** Composing without root: files on disk belong to the caller and stand for root:root. */
+  unprivileged: boolean;
   signal?: AbortSignal;
   onProgress?: (event: ComposeProgress) => void;
 }
@@ -90,6 +93,14 @@ export interface ComposeTreeOptions {
   timestamp?: number;
   /** INSTALLTIME recorded in the rpmdb (default: `timestamp`). */
   installTime?: number;
+  /**
+   * Compose without root (default: when the process is not root): files are extracted owned by the caller and
+   * committed owned by root (uid/gid 0, what the packages say for a root-owned tree). A package with a file owned
+   * by another user or group, or with file capabilities, is refused (`UnsupportedError`) before anything is
+   * installed. The repository must be one the caller can write root-owned objects into (archive, bare-user,
+   * bare-user-only).
+   */
+  unprivileged?: boolean;
   /** Keep the assembled root (for debugging); its path is in the result. */
   keepRoot?: boolean;
   /** Solver backend (default libsolv/wasm). */
@@ -143,6 +154,7 @@ export async function defaultPostprocess(ctx: ComposeContext): Promise<ComposePo
     packages: ctx.installed.map((p) => ({ nevra: p.nevra, header: p.header })),
     previous,
     nextVersion: ctx.version,
+    ownersAreRoot: ctx.unprivileged,
     signal: ctx.signal,
     onProgress: (e: PostprocessProgress) => ctx.onProgress?.({ phase: 'postprocess', state: 'step', step: e.step, detail: e.detail }),
   });
@@ -227,10 +239,12 @@ async function composeTreeIn(
     await mkdir(workdir, { recursive: true }).catch((err: unknown) => {
       throw fromSystemError(err, workdir);
     });
-    // Lua scriptlets cannot run: refuse before laying anything down.
-    if (!options.runScriptlets) {
+    // Lua scriptlets cannot run, and without root some files cannot be laid down: refuse before installing.
+    const unprivileged = options.unprivileged ?? (process.getuid !== undefined && process.getuid() !== 0);
+    if (!options.runScriptlets || unprivileged) {
       const headers = await Promise.all(downloaded.map(async (d) => ({ nevra: d.pkg.nevra, header: (await readPackageHeaders(d.path)).header })));
-      for (const stage of ['pre', 'post', 'posttrans'] as const) checkScriptlets(stage, headers);
+      if (!options.runScriptlets) for (const stage of ['pre', 'post', 'posttrans'] as const) checkScriptlets(stage, headers);
+      if (unprivileged) checkUnprivileged(headers);
     }
     const date = new Date(timestamp * 1000);
     const explicitVersion = (options.addMetadataStrings ?? []).find(([k]) => k === 'version')?.[1];
@@ -257,10 +271,11 @@ async function composeTreeIn(
       seed,
       documentation: tf.documentation,
       installLangs: tf['install-langs'],
+      chown: !unprivileged,
       signal,
       onProgress,
     });
-    const ctx: ComposeContext = { root, treefile: tf, loaded, installed, previous, repo, version, signal, onProgress };
+    const ctx: ComposeContext = { root, treefile: tf, loaded, installed, previous, repo, version, unprivileged, signal, onProgress };
     // The rpmdb is filled (CPU, in WebAssembly) while the scriptlets run (child processes), one package per tick.
     const rpmdbOptions = { installTime: options.installTime ?? timestamp, basearch: tf.basearch };
     db.used = true;
@@ -280,7 +295,7 @@ async function composeTreeIn(
       onProgress?.({ phase: 'scriptlets', state: 'start', stage });
       const detail = await scriptlets(stage, ctx);
       // rpm-ostree's order: owners are applied once %pre scriptlets may have created the users.
-      if (stage === 'pre') applyFileOwners(root, installed);
+      if (stage === 'pre' && !unprivileged) applyFileOwners(root, installed);
       onProgress?.({ phase: 'scriptlets', state: 'done', stage, detail });
     }
     const database = await filled;
@@ -316,6 +331,7 @@ async function composeTreeIn(
       subject: '',
       metadata,
       timestamp,
+      ...(unprivileged ? { ownerUid: 0, ownerGid: 0 } : {}),
       signal,
       onProgress: (e) => onProgress?.({ phase: 'commit', state: 'progress', files: e.files, bytes: e.bytes }),
     });

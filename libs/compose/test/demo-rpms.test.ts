@@ -4,8 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Repo } from '@tsostree/objstore';
 import { readPrimary } from '@tsostree/rpmdb';
 import { describe, expect, it } from 'vitest';
+import { composeTree } from '../src/compose-tree.js';
 
 const DEMO = join(import.meta.dirname, '..', '..', '..', 'tools', 'demo-rpms');
 
@@ -29,6 +32,25 @@ describe('demo RPM repositories', () => {
     expect(await names('v1')).toEqual(['demo-config-1', 'demo-filesystem-1', 'demo-hello-1.0', 'demo-release-1', 'kernel-6.1.0']);
     expect(await names('v2')).toEqual(['demo-config-1', 'demo-filesystem-1', 'demo-hello-1.0', 'demo-hello-2.0', 'demo-release-1', 'kernel-6.1.0']);
   });
+
+  it('compose without root into the same commit as with root (owners from the headers)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'demo-compose-'));
+    try {
+      writeFileSync(join(work, 'demo.repo'), `[demo]\nbaseurl=${pathToFileURL(join(DEMO, 'repo-v1')).href}\n`);
+      writeFileSync(join(work, 'tree.yaml'), 'ref: demo/x86_64/stable\nrepos: [demo]\npackages: [kernel, demo-release, demo-hello]\n');
+      const commits: string[] = [];
+      for (const unprivileged of [false, true]) {
+        const repo = join(work, `repo-${unprivileged}`);
+        await Repo.init(repo, { mode: 'archive' });
+        const result = await composeTree(join(work, 'tree.yaml'), { repo, timestamp: 1_700_000_000, unprivileged });
+        expect(result.kernelVersion).toBe('6.1.0-1.demo.x86_64');
+        commits.push(result.commit);
+      }
+      expect(commits[1]).toBe(commits[0]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('install with the real dnf, and v2 upgrades exactly demo-hello', () => {
     const work = mkdtempSync(join(tmpdir(), 'demo-dnf-'));

@@ -70,6 +70,8 @@ export interface PostprocessOptions {
   nextVersion?: string;
   /** Regenerate the initramfs with the tree's dracut instead of keeping the packaged one. */
   dracut?: boolean;
+  /** Every file stands for root:root whatever its owner on disk (an unprivileged compose: the caller owns them). */
+  ownersAreRoot?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: PostprocessProgress) => void;
 }
@@ -269,7 +271,7 @@ export async function postprocessRoot(
   }
 
   step('var');
-  const varResult = await varToTmpfiles(root, options.signal);
+  const varResult = await varToTmpfiles(root, options.ownersAreRoot === true, options.signal);
   result.tmpfilesEntries = varResult.entries;
   result.droppedVarFiles = varResult.dropped;
 
@@ -431,7 +433,7 @@ async function checkPasswd(root: string, treefile: PostprocessTreefile, options:
   }
   if (!checkUsers && !checkGroups) return undefined;
   let owners: { uids: Set<number>; gids: Set<number> } | undefined;
-  const scan = async () => (owners ??= await treeOwners(root));
+  const scan = async () => (owners ??= options.ownersAreRoot === true ? { uids: new Set([0]), gids: new Set([0]) } : await treeOwners(root));
   // The in-use scan is only needed when something disappeared; do it eagerly only then.
   const needScan =
     (checkUsers && [...old.users.keys()].some((n) => !next.users.has(n))) || (checkGroups && [...old.groups.keys()].some((n) => !next.groups.has(n)));
@@ -503,7 +505,7 @@ function normalizeTreePath(path: string): string {
 }
 
 /** Package /var content → usr/lib/tmpfiles.d/rpm-ostree-autovar.conf; /var is then emptied. */
-async function varToTmpfiles(root: string, signal?: AbortSignal): Promise<{ entries: number; dropped: string[] }> {
+async function varToTmpfiles(root: string, ownersAreRoot: boolean, signal?: AbortSignal): Promise<{ entries: number; dropped: string[] }> {
   const varDir = join(root, 'var');
   const varSt = await lstatOrUndefined(varDir);
   if (varSt && !varSt.isDirectory()) throw new InvalidArgumentError(`${root}: var is not a directory`, { data: { root } });
@@ -515,7 +517,7 @@ async function varToTmpfiles(root: string, signal?: AbortSignal): Promise<{ entr
     for (const f of ['usr/etc/passwd', 'usr/lib/passwd']) for (const e of parsePasswd((await readText(join(root, f))) ?? '')) users.set(e.uid, e.name);
     for (const f of ['usr/etc/group', 'usr/lib/group']) for (const e of parseGroup((await readText(join(root, f))) ?? '')) groups.set(e.gid, e.name);
     const lookup = (map: Map<number, string>, id: number, what: string, path: string) => {
-      const name = map.get(id) ?? (id === 0 ? 'root' : undefined);
+      const name = ownersAreRoot ? 'root' : (map.get(id) ?? (id === 0 ? 'root' : undefined));
       if (name === undefined) throw new InvalidArgumentError(`failed to find ${what} ID '${id}' (owner of ${path})`, { data: { path, id } });
       return name;
     };
