@@ -61,22 +61,29 @@ function progressRenderer(ctx: CliContext, json: boolean): { onProgress: (e: Com
       case 'download': {
         if (downloadStart === 0) downloadStart = Date.now();
         const secs = Math.max((Date.now() - downloadStart) / 1000, 0.001);
-        const text = `Downloading: ${e.done}/${e.total} packages, ${formatBytes(e.bytes)} fetched (${formatBytes(Math.round(e.bytes / secs))}/s), ${formatBytes(e.totalBytes)} total`;
+        // Packages of file:// repositories are read in place, cached ones reused: nothing fetched.
+        const text =
+          e.bytes === 0 && e.done === e.total
+            ? `Packages: ${e.total} (${formatBytes(e.totalBytes)}), nothing to download`
+            : `Downloading: ${e.done}/${e.total} packages, ${formatBytes(e.bytes)} fetched (${formatBytes(Math.round(e.bytes / secs))}/s), ${formatBytes(e.totalBytes)} total`;
         line(text, e.done === e.total);
         break;
       }
       case 'install':
         line(`Installing: ${e.done}/${e.total} ${e.nevra}`, e.done === e.total);
         break;
-      case 'scriptlets':
-        if (e.state === 'done') line(`Ran %${e.stage} scriptlets`, true);
+      case 'scriptlets': {
+        // The default runner reports how many ran; stages with none are not worth a line.
+        const ran = (e.detail as { ran?: unknown } | undefined)?.ran;
+        if (e.state === 'done' && ran !== 0) line(`Ran %${e.stage} scriptlets${typeof ran === 'number' ? ` (${ran})` : ''}`, true);
         break;
+      }
       case 'rpmdb':
         line(`Wrote rpmdb: ${e.packages} packages`, true);
         break;
       case 'postprocess':
         if (e.state === 'start') line('Post-processing...', false);
-        else line('Post-processing... done', true);
+        else if (e.state === 'done') line('Post-processing... done', true);
         break;
       case 'commit':
         if (e.state === 'progress') line(`Committing: ${e.files} files, ${formatBytes(e.bytes ?? 0)}`, false);
