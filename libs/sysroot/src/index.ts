@@ -9,7 +9,7 @@ export type { StagedDeploymentRecord } from './format/staged-deployment.js';
 export { Sysroot } from './sysroot.js';
 export type { SysrootOptions, FailpointHook } from './sysroot.js';
 export type { BootedSpec } from './sysroot-load.js';
-export { readBootVersion, readSubbootVersion, stagedDeploymentPath } from './sysroot-load.js';
+export { readBootVersion, readSubbootVersion, stagedDeploymentPath, stagedLockedPath } from './sysroot-load.js';
 export { initFs, initStateroot, ensureSysrootInitialized } from './sysroot-init.js';
 export type { InitFsOptions } from './sysroot-init.js';
 export type { DeployOptions, DeployResult, FinalizeResult } from './sysroot-deploy.js';

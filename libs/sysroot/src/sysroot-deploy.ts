@@ -1,4 +1,4 @@
-import { mkdir, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, InvalidArgumentError, NotFoundError, fromSystemError, withContext } from '@tsostree/errors';
 import { KernelArgs } from '@tsostree/bootloader';
@@ -11,7 +11,7 @@ import { rmrf, writeFileAtomic } from './fs-util.js';
 import { retainedDeploymentList, type RetentionOptions } from './simple-write.js';
 import { cleanupSysroot } from './sysroot-cleanup.js';
 import { bumpDeployMtime } from './sysroot-init.js';
-import { readSmallFile, stagedDeploymentPath } from './sysroot-load.js';
+import { readSmallFile, stagedDeploymentPath, stagedLockedPath } from './sysroot-load.js';
 import type { Sysroot } from './sysroot.js';
 import { writeDeployments } from './write-deployments.js';
 
@@ -119,8 +119,9 @@ export async function deployLocked(sysroot: Sysroot, revision: string, opts: Dep
 
 async function stage(sysroot: Sysroot, work: WorkDeployment, merge: Deployment | undefined, kernelArgs: string | undefined, opts: DeployOptions): Promise<DeployResult> {
   if (work.origin) await writeOriginFile(sysroot.root, work, work.origin);
+  // ostree 2022.7 keeps the finalization lock out of the record (newer ostree adds a `locked`
+  // key): it is the file /run/ostree/staged-deployment-locked alone, created before the record.
   const rec: StagedDeploymentRecord = { target: stagedRef(work) };
-  if (opts.lockFinalization) rec.locked = true;
   if (merge) rec.merge = stagedRef(merge);
   if (kernelArgs !== undefined) rec.kargs = KernelArgs.parse(kernelArgs).toArray();
   if (opts.overlayInitrds) rec.overlayInitrds = opts.overlayInitrds;
@@ -130,16 +131,15 @@ async function stage(sysroot: Sysroot, work: WorkDeployment, merge: Deployment |
   } catch (error) {
     throw fromSystemError(error, `creating ${join(sysroot.runDir, 'ostree')}`);
   }
+  // Like ostree 2022.7 (checked in sysroot-staged-differential.test.ts), the lock file outlives a
+  // re-staging without the option; it goes with the staged deployment (undeploy, a plain deploy).
+  if (opts.lockFinalization) await writeFileAtomic(stagedLockedPath(sysroot.runDir), '', { mode: 0o640 });
   await failpoint(sysroot, 'stage:before-record');
   await writeFileAtomic(file, serializeStagedDeployment(rec), { mode: 0o644 });
-  const lockedFile = join(sysroot.runDir, 'ostree/staged-deployment-locked');
-  // ostree 2022.7 only knows the legacy lock file; newer ostree reads the `locked` key.
-  if (opts.lockFinalization) await writeFileAtomic(lockedFile, '', { mode: 0o640 });
   const previous = sysroot.staged;
   if (previous && !sameDeployment(previous, work)) {
     await rmrf(join(sysroot.root, previous.path));
     await rm(`${join(sysroot.root, previous.path)}.origin`, { force: true });
-    if (!opts.lockFinalization) await rm(lockedFile, { force: true });
   }
   await failpoint(sysroot, 'stage:after-record');
   await bumpDeployMtime(sysroot.root);
@@ -185,7 +185,10 @@ async function finalizeInner(sysroot: Sysroot, opts: { onMessage?: (line: string
     return { finalized: false };
   }
   if (staged.finalizationLocked) {
-    opts.onMessage?.('Not finalizing; deployment is locked for finalization');
+    // ostree 2022.7 checks the lock file (and says so, to the journal); newer ostree also the record's `locked`.
+    const lockedFile = stagedLockedPath(sysroot.runDir);
+    const byFile = await lstat(lockedFile).then(() => true, () => false);
+    opts.onMessage?.(byFile ? `Not finalizing; found ${lockedFile}` : 'Not finalizing; deployment is locked for finalization');
     return { finalized: false };
   }
   const file = stagedDeploymentPath(sysroot.runDir);

@@ -199,6 +199,11 @@ export function stagedDeploymentPath(runDir: string): string {
   return join(runDir, 'ostree/staged-deployment');
 }
 
+/** The finalization lock of ostree 2022.7 (`ostree admin deploy --stage --lock-finalization`). */
+export function stagedLockedPath(runDir: string): string {
+  return join(runDir, 'ostree/staged-deployment-locked');
+}
+
 async function loadStaged(root: string, runDir: string, repo: Repo | undefined): Promise<RawDeployment | undefined> {
   const file = stagedDeploymentPath(runDir);
   const bytes = await readSmallFile(file, MAX_STAGED);
@@ -212,7 +217,7 @@ async function loadStaged(root: string, runDir: string, repo: Repo | undefined):
   const { target } = rec;
   const id = { stateroot: target.stateroot, checksum: target.checksum, serial: target.serial };
   const origin = await loadOrigin(root, id);
-  const lockedFile = await lstat(join(runDir, 'ostree/staged-deployment-locked')).then(() => true, () => false);
+  const lockedFile = await lstat(stagedLockedPath(runDir)).then(() => true, () => false);
   return {
     ...id,
     bootcsum: target.bootcsum,

@@ -14,7 +14,7 @@ import { sameDeployment, type Deployment } from './deployment.js';
 import { failpoint, type WorkDeployment } from './deploy-tree.js';
 import { assertNoSymlinkDirs, exists, fsyncDir, rmrf, symlinkReplace, syncFilesystem } from './fs-util.js';
 import { findKernelLayout, type KernelLayout } from './kernel-layout.js';
-import { readSubbootVersion, stagedDeploymentPath } from './sysroot-load.js';
+import { readSubbootVersion, stagedDeploymentPath, stagedLockedPath } from './sysroot-load.js';
 import { bumpDeployMtime } from './sysroot-init.js';
 import { cleanupSysroot } from './sysroot-cleanup.js';
 import type { Sysroot } from './sysroot.js';
@@ -159,7 +159,8 @@ export async function writeDeployments(sysroot: Sysroot, requested: WorkDeployme
     await unlink(stagedDeploymentPath(sysroot.runDir)).catch(() => undefined);
     await rmrf(join(root, staged.path));
     await rm(`${join(root, staged.path)}.origin`, { force: true });
-    await rm(join(sysroot.runDir, 'ostree/staged-deployment-locked'), { force: true });
+    // ostree 2022.7 drops the finalization lock with the staged deployment (but not when staging again).
+    await rm(stagedLockedPath(sysroot.runDir), { force: true });
     current.shift();
   }
   const currentNonStaged = current.filter((d) => !d.staged);
@@ -179,7 +180,12 @@ export async function writeDeployments(sysroot: Sysroot, requested: WorkDeployme
       if (!sameDeployment(cur, next) || (cur.kernelArgs ?? '') !== (next.kernelArgs ?? '')) noop = false;
     }
     if (noop) {
-      if (removedStaged) await finish(sysroot);
+      if (removedStaged) {
+        // Dropping only the staged deployment: no bootlinks to swap, but ostree 2022.7 still runs
+        // its post-clean (deployment refs regenerated without it; seen by the booted differential test).
+        await finish(sysroot);
+        if (opts.postclean !== false) await cleanupSysroot(sysroot, { prune: true, ...(opts.onMessage ? { onMessage: opts.onMessage } : {}) });
+      }
       return { bootconfigSwap: false, noop: true };
     }
   }

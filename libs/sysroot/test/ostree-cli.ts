@@ -1,6 +1,6 @@
 // The real `ostree` for the differential tests (installed by tools/setup.sh; fail loudly if missing).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -39,6 +39,12 @@ export interface TreeOptions {
   /** Other files: relative path → content. */
   files?: Record<string, string>;
   osName?: string;
+  /**
+   * Give the tree the top level a real OS commit has (`sysroot/`, `ostree -> sysroot/ostree`,
+   * `boot/`, `proc/`, `run/`, `dev/`, `sys/`, `tmp/`, `var/`, `bin -> usr/bin`, `lib -> usr/lib`…), so a
+   * deployment of it can be the root of a mount namespace (see booted-ostree.ts).
+   */
+  rootfs?: boolean;
 }
 
 /** Writes a small bootable OS tree to `dir`. */
@@ -55,6 +61,10 @@ export function writeTree(dir: string, opts: TreeOptions = {}): void {
   mkdirSync(join(dir, 'usr/etc'), { recursive: true });
   for (const [rel, content] of Object.entries(opts.etc ?? { 'hostname.conf': 'testhost\n' })) put(`usr/etc/${rel}`, content);
   for (const [rel, content] of Object.entries(opts.files ?? {})) put(rel, content);
+  if (opts.rootfs) {
+    for (const d of ['sysroot', 'boot', 'proc', 'run', 'dev', 'sys', 'tmp', 'var']) mkdirSync(join(dir, d), { recursive: true });
+    for (const [name, target] of [['ostree', 'sysroot/ostree'], ['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']] as const) symlinkSync(target, join(dir, name));
+  }
 }
 
 /** `ostree commit` of a tree into a repo; returns the checksum. */
