@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootedAdmin, bootedAdminOk, type BootedOstree } from '../test/booted-ostree.js';
+import { bootedAdmin, bootedAdminOk, type BootedOstree } from './testing/index.js';
 import { makePair, type Pair } from '../test/pair.js';
 import { snapshotLines, snapshotTree } from '../test/tree-snapshot.js';
 import { Sysroot, type BootedSpec, type Deployment } from './index.js';
@@ -138,6 +138,40 @@ describe('differential (booted): ostree admin deploy --stage / finalize-staged v
     await bootInto(0);
     admin(['deploy', '--os=testos', 'testos/stable']);
     await (await open()).deploy('testos/stable', { stateroot: 'testos' });
+    expectSame();
+  });
+
+  it('8. stage into another stateroot (no merge deployment there), then finalize', async () => {
+    admin(['os-init', 'other']);
+    const { initStateroot } = await import('./index.js');
+    await initStateroot(p.ours, 'other');
+    c.push(p.commit('other/main', { rootfs: true, osName: 'Other OS', kver: '6.9.0-other' }, '9'));
+    const theirsOut = admin(['deploy', '--stage', '--os=other', '--karg=root=/dev/vdc', 'other/main']);
+    const lines: string[] = [];
+    await (await open()).deploy('other/main', { stateroot: 'other', stage: true, karg: ['root=/dev/vdc'], onMessage: (l) => lines.push(l) });
+    expect(lines.map((l) => `${l}\n`).join('')).toBe(theirsOut);
+    expectSame();
+    const finOut = admin(['finalize-staged']);
+    const fin: string[] = [];
+    await (await open()).finalizeStaged({ onMessage: (l) => fin.push(l) });
+    expect(fin.map((l) => `${l}\n`).join('')).toBe(finOut);
+    // The pending deployment of the booted stateroot stays: the retention is per the staged one's stateroot.
+    expect((await open()).deployments.map((d) => [d.stateroot, d.booted])).toEqual([
+      ['other', false],
+      ['testos', false],
+      ['testos', true],
+    ]);
+    expectSame();
+  });
+
+  it('9. deploy --stage --no-merge: /etc and kernel arguments from the commit alone', async () => {
+    admin(['deploy', '--stage', '--no-merge', '--os=testos', 'testos/stable']);
+    await (await open()).deploy('testos/stable', { stateroot: 'testos', stage: true, noMerge: true });
+    expectSame();
+    const finOut = admin(['finalize-staged']);
+    const fin: string[] = [];
+    await (await open()).finalizeStaged({ onMessage: (l) => fin.push(l) });
+    expect(fin.map((l) => `${l}\n`).join('')).toBe(finOut);
     expectSame();
   });
 });

@@ -42,7 +42,7 @@ export interface TreeOptions {
   /**
    * Give the tree the top level a real OS commit has (`sysroot/`, `ostree -> sysroot/ostree`,
    * `boot/`, `proc/`, `run/`, `dev/`, `sys/`, `tmp/`, `var/`, `bin -> usr/bin`, `lib -> usr/lib`…), so a
-   * deployment of it can be the root of a mount namespace (see booted-ostree.ts).
+   * deployment of it can be the root of a mount namespace (src/testing/booted-ostree.ts).
    */
   rootfs?: boolean;
 }

@@ -16,9 +16,36 @@
 // A new PID namespace makes the /proc of the chroot ours: `ostree admin` (2022.7,
 // ostree_sysroot_initialize_with_mount_namespace) reads /proc/1/ns/mnt, which the host may refuse.
 // Only mounts in the private namespace change; they vanish when the command exits. Needs root (as
-// `ostree admin deploy` itself does, for chattr +i) and util-linux `unshare`.
+// `ostree admin deploy` itself does, for chattr +i) and util-linux `unshare`. The booted deployment
+// must have the top level of a real OS commit: the mount points above and the links
+// `ostree -> sysroot/ostree`, `bin -> usr/bin`, `lib -> usr/lib`, `lib64 -> usr/lib64` (the host's
+// binaries run in there).
 import { spawnSync } from 'node:child_process';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
+const MOUNT_POINTS = ['usr', 'sysroot', 'boot', 'var', 'run', 'proc', 'dev', 'tmp'];
+const LINKS: [string, string][] = [
+  ['ostree', 'sysroot/ostree'],
+  ['bin', 'usr/bin'],
+  ['lib', 'usr/lib'],
+  ['lib64', 'usr/lib64'],
+];
+
+function checkBootableRoot(dir: string): void {
+  for (const d of MOUNT_POINTS) {
+    if (!lstatSync(join(dir, d), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`booted ostree oracle: ${dir} has no /${d} directory to mount on`);
+  }
+  for (const [name, target] of LINKS) {
+    let t: string | undefined;
+    try {
+      t = readlinkSync(join(dir, name));
+    } catch {
+      t = undefined;
+    }
+    if (t !== target) throw new Error(`booted ostree oracle: ${dir} needs the link /${name} -> ${target} (a real OS tree's top level)`);
+  }
+}
 
 const SCRIPT = `set -e
 D=$1 SYSROOT=$2 VAR=$3 RUN=$4; shift 4
@@ -53,6 +80,7 @@ export interface BootedResult {
 export function bootedAdmin(b: BootedOstree, args: string[]): BootedResult {
   if (process.getuid?.() !== 0) throw new Error('the booted ostree oracle needs root (mount namespaces, chattr): run the tests as root like CI');
   const deploymentDir = join(b.sysroot, b.deployment);
+  checkBootableRoot(deploymentDir);
   const varDir = join(dirname(dirname(deploymentDir)), 'var');
   const r = spawnSync(
     'unshare',
