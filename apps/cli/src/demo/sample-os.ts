@@ -12,6 +12,11 @@ export interface SampleOsOptions {
   kernelVersion?: string;
   /** Extra files (path relative to the tree → content), e.g. to vary a test tree. */
   extraFiles?: Record<string, string>;
+  /**
+   * Also the top-level links of a composed OS (`ostree -> sysroot/ostree`, `bin`, `lib`, `lib64`,
+   * `sbin` into /usr), so a deployment can be the root of a booted-machine test.
+   */
+  rootfs?: boolean;
 }
 
 export const SAMPLE_OS_NAME = 'tsostree demo OS';
@@ -54,6 +59,17 @@ function entries(opts: SampleOsOptions): Entry[] {
       throw new InvalidArgumentError(`invalid sample OS path ${JSON.stringify(path)}`);
     }
     list.push({ path, mode: 0o644, content });
+  }
+  if (opts.rootfs) {
+    for (const [path, target] of [
+      ['ostree', 'sysroot/ostree'],
+      ['bin', 'usr/bin'],
+      ['lib', 'usr/lib'],
+      ['lib64', 'usr/lib64'],
+      ['sbin', 'usr/sbin'],
+    ] as const) {
+      list.push({ path, mode: 0o777, symlink: target });
+    }
   }
   return list;
 }

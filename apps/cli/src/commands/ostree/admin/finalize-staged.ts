@@ -10,8 +10,10 @@ export function adminFinalizeStagedCommand(ctx: CliContext): Command {
     .option('--sysroot <path>', 'sysroot (default /)')
     .action(async (opts: { sysroot?: string }) => {
       const sysroot = await openSysroot(ctx, opts.sysroot);
-      // ostree 2022.7 sends "No deployment staged for finalization" to the journal only: stdout stays empty.
+      // ostree 2022.7 sends "No deployment staged for finalization" and "Not finalizing; found
+      // /run/ostree/staged-deployment-locked" to the journal only: stdout stays empty.
       const print = printLines(ctx);
-      await sysroot.finalizeStaged({ onMessage: (line) => line !== 'No deployment staged for finalization' && print(line) });
+      const journalOnly = (line: string): boolean => line === 'No deployment staged for finalization' || line.startsWith('Not finalizing; ');
+      await sysroot.finalizeStaged({ onMessage: (line) => !journalOnly(line) && print(line) });
     });
 }
