@@ -17,6 +17,8 @@ DEBIAN_PACKAGES=(
   python3-gi gir1.2-glib-2.0
   # sysroot: libostree through GObject introspection (the differential tests drive write_deployments)
   gir1.2-ostree-1.0
+  # sysroot: the booted-machine oracle runs ostree in a private mount + PID namespace (unshare, mount, chroot)
+  util-linux mount coreutils
   # compose: json-glib is the oracle for `db diff --format=json` (rpm-ostree prints it with json-glib)
   gir1.2-json-1.0
   nginx bubblewrap gnupg
