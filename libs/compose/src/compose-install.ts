@@ -215,16 +215,30 @@ export function applyFileOwners(root: string, installed: readonly InstalledPacka
   return changed;
 }
 
+/** Why an unprivileged compose cannot lay down `f`, or undefined when it can. */
+function unprivilegedProblem(f: RpmFileEntry): string | undefined {
+  if (f.user !== 'root' || f.group !== 'root') return `owned by ${f.user}:${f.group}`;
+  if (f.caps) return `with file capabilities (${f.caps})`;
+  const type = f.mode & 0o170000;
+  const mode = (f.mode & 0o7777).toString(8).padStart(4, '0');
+  // The caller owns what it extracts: a directory it cannot write stops later packages (and the cleanup), a file
+  // it cannot read stops the commit.
+  if (type === 0o040000 && (f.mode & 0o700) !== 0o700) return `(a directory with mode ${mode})`;
+  if (type !== 0o040000 && type !== 0o120000 && (f.mode & 0o400) === 0) return `(mode ${mode})`;
+  return undefined;
+}
+
 /**
  * What an unprivileged compose cannot lay down: files owned by anyone but root:root (it cannot chown, and the
- * commit records root for every file) and file capabilities (`security.capability` needs CAP_SETFCAP).
- * Throws an `UnsupportedError` naming the first such file, before anything is extracted.
+ * commit records root for every file), file capabilities (`security.capability` needs CAP_SETFCAP), directories
+ * without owner write/search permission and files without owner read permission (the caller owns them, without
+ * root's override). Throws an `UnsupportedError` naming the first such file, before anything is extracted.
  */
 export function checkUnprivileged(packages: readonly { nevra: string; header: Header }[]): void {
   for (const pkg of packages) {
     for (const f of packageFiles(pkg.header)) {
       if (f.ghost) continue;
-      const what = f.user !== 'root' || f.group !== 'root' ? `owned by ${f.user}:${f.group}` : f.caps ? `with file capabilities (${f.caps})` : undefined;
+      const what = unprivilegedProblem(f);
       if (what === undefined) continue;
       throw new UnsupportedError(`Package '${pkg.nevra}' has ${f.path} ${what}; composing it needs root`, {
         data: { package: pkg.nevra, path: f.path, user: f.user, group: f.group },
