@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTree } from '../../test/sysroot-fixture.js';
 import type { CliContext } from '../context.js';
@@ -38,6 +39,7 @@ describe('the README demo', () => {
     expect(composes[1]).toMatch(/Installing: 5\/5 demo-hello-2\.0-1\.demo\.noarch\n[\s\S]*\nVersion: 1\.1\nWrote commit: [0-9a-f]{64}\n/);
     const [v1, v2] = composes.map((c) => /Wrote commit: ([0-9a-f]{64})/.exec(c)![1]!);
     expect(out).toContain('$ sed -i s/repo-v1/repo-v2/ demo/compose/demo.repo\n');
+    expect(out).toContain(`$ tsostree ostree remote add --repo=demo/sysroot/ostree/repo --no-gpg-verify demo ${pathToFileURL(join(work, 'demo/repo')).href}\n`);
     expect(out).toContain(`$ tsostree ostree admin deploy --sysroot=demo/sysroot --os=demo --karg=root=LABEL=demo-root demo:demo/x86_64/stable\n`);
     // the local /etc edits, then the upgrade's package diff: exactly demo-hello
     expect(out).toContain('$ tsostree ostree admin config-diff --sysroot=demo/sysroot\nM    demo.conf\nA    local.conf\n');

@@ -103,7 +103,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const short = (text: string): string => text.replaceAll(dir, show(dir)).replaceAll(rpms, show(rpms));
   const say = (text: string): void => ctx.stdout(`\n# ${text}\n`);
   const cli = async (args: string[]): Promise<string> => {
-    ctx.stdout(`$ tsostree ${args.map((a) => shellQuote(short(a))).join(' ')}\n`);
+    // URLs stay absolute (file://demo/repo would name a host)
+    ctx.stdout(`$ tsostree ${args.map((a) => shellQuote(a.startsWith('file:') ? a : short(a))).join(' ')}\n`);
     let out = '';
     const status = await main(args, { ...ctx, stdout: (t) => ((out += t), ctx.stdout(t)) });
     if (status !== 0) throw new DemoStepFailed(`step failed with exit status ${status}: tsostree ${args.join(' ')}`, status);
@@ -189,6 +190,6 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
     throw error;
   }
-  say(`Done. Everything is in ${show(dir)}; \`npm run demo\` again starts over. Try: tsostree db list --sysroot=${show(sysroot)}`);
+  say(`Done. Everything is in ${show(dir)}; \`npm run demo\` again starts over. Try: npm run tsostree -- db list --repo=${show(server)} ${DEMO_REF}`);
   return 0;
 }
