@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstat, open, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, open, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ConflictError, fromSystemError } from '@tsostree/errors';
@@ -121,5 +121,31 @@ export async function fsyncDir(path: string): Promise<void> {
     }
   } catch (error) {
     throw fromSystemError(error, `fsync ${path}`);
+  }
+}
+
+/** Hardlinks `src` to `dest` (ostree's install_into_boot), or copies it (mode kept, data synced) across filesystems; nothing if `dest` exists. */
+export async function installIntoBoot(src: string, dest: string): Promise<void> {
+  if (await exists(dest)) return;
+  try {
+    await link(src, dest);
+    return;
+  } catch (error) {
+    if (code(error) !== 'EXDEV' && code(error) !== 'EMLINK' && code(error) !== 'EPERM') throw fromSystemError(error, `linkat(${dest})`);
+  }
+  try {
+    const st = await stat(src);
+    const tmp = `${dest}.tmp-${process.pid}`;
+    await copyFile(src, tmp);
+    await chmod(tmp, st.mode & 0o7777);
+    const fh = await open(tmp, 'r');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, dest);
+  } catch (error) {
+    throw fromSystemError(error, `copying ${src} to ${dest}`);
   }
 }

@@ -8,6 +8,7 @@ import { failpoint } from './deploy-tree.js';
 import { isValidStateroot } from './format/bootlink.js';
 import { rmrf } from './fs-util.js';
 import type { Sysroot } from './sysroot.js';
+import { cleanupOverlayInitrds } from './overlay-initrd.js';
 
 export interface CleanupOptions {
   /** Also prune the repository (refs only, depth 0, like ostree_sysroot_cleanup). Default true. */
@@ -102,6 +103,7 @@ export async function cleanupSysroot(sysroot: Sysroot, opts: CleanupOptions = {}
     await rmrf(join(root, 'boot/ostree', e.name));
     removedBootDirs.push(`boot/ostree/${e.name}`);
   }
+  removedBootDirs.push(...(await cleanupOverlayInitrds(root, sysroot.deployments)));
   await failpoint(sysroot, 'cleanup:after-bootdirs');
 
   const repo = await sysroot.repo();

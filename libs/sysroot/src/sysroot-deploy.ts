@@ -38,7 +38,7 @@ export interface DeployOptions extends RetentionOptions {
   stage?: boolean;
   /** Staged only: finalization refuses until unlocked. */
   lockFinalization?: boolean;
-  /** Overlay initrd checksums (already in `<runDir>/ostree/initramfs-overlays/`). */
+  /** Overlay initrd checksums, from `Sysroot.stageOverlayInitrd` (`<runDir>/ostree/staged-initrds/<sha256>`). */
   overlayInitrds?: string[];
   /** Leave deployments mutable (ostree seals them with the immutable attribute). */
   mutable?: boolean;

@@ -9,6 +9,7 @@ import { editKargsInPlaceLocked, rollbackLocked, setDefaultLocked, setKernelArgs
 import { cleanupSysroot, type CleanupOptions, type CleanupResult } from './sysroot-cleanup.js';
 import { deployLocked, finalizeStagedLocked, type DeployOptions, type DeployResult, type FinalizeResult } from './sysroot-deploy.js';
 import { loadSysrootState, type BootedSpec, type LoadedState } from './sysroot-load.js';
+import { stageOverlayInitrd } from './overlay-initrd.js';
 import { withSysrootLock, type LockOptions } from './sysroot-lock.js';
 import { writeDeployments, type WriteDeploymentsOptions, type WriteDeploymentsResult } from './write-deployments.js';
 
@@ -209,6 +210,16 @@ export class Sysroot {
    */
   async deploy(revision: string, options: DeployOptions = {}): Promise<DeployResult> {
     return this.withLock(() => deployLocked(this, revision, options), options.signal);
+  }
+
+  /**
+   * ostree_sysroot_stage_overlay_initrd (`ostree admin deploy --overlay-initrd`): copies an
+   * initramfs overlay into `<runDir>/ostree/staged-initrds/`; pass the returned sha256 in
+   * `deploy`'s `overlayInitrds`. Writing the boot configuration installs it into
+   * `boot/ostree/initramfs-overlays/`; cleanup removes it once no deployment names it.
+   */
+  async stageOverlayInitrd(source: string | Uint8Array): Promise<string> {
+    return stageOverlayInitrd(this.runDir, source);
   }
 
   /** `ostree admin finalize-staged`. */

@@ -12,7 +12,8 @@ import {
 } from '@tsostree/bootloader';
 import { sameDeployment, type Deployment } from './deployment.js';
 import { failpoint, type WorkDeployment } from './deploy-tree.js';
-import { assertNoSymlinkDirs, exists, fsyncDir, rmrf, symlinkReplace, syncFilesystem } from './fs-util.js';
+import { assertNoSymlinkDirs, exists, fsyncDir, installIntoBoot, rmrf, symlinkReplace, syncFilesystem } from './fs-util.js';
+import { installOverlayInitrds } from './overlay-initrd.js';
 import { findKernelLayout, type KernelLayout } from './kernel-layout.js';
 import { readSubbootVersion, stagedDeploymentPath, stagedLockedPath } from './sysroot-load.js';
 import { bumpDeployMtime } from './sysroot-init.js';
@@ -73,31 +74,6 @@ async function createBootlinks(root: string, bootVersion: 0 | 1, subboot: 0 | 1,
   }
 }
 
-/** Hardlink (or copy across filesystems) a kernel file into `boot/ostree/<stateroot>-<bootcsum>/`, unless present. */
-async function installIntoBoot(src: string, dest: string): Promise<void> {
-  if (await exists(dest)) return;
-  try {
-    await link(src, dest);
-    return;
-  } catch (error) {
-    if (code(error) !== 'EXDEV' && code(error) !== 'EMLINK' && code(error) !== 'EPERM') throw fromSystemError(error, `linkat(${dest})`);
-  }
-  try {
-    const st = await stat(src);
-    const tmp = `${dest}.tmp-${process.pid}`;
-    await copyFile(src, tmp);
-    await chmod(tmp, st.mode & 0o7777);
-    const fh = await open(tmp, 'r');
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, dest);
-  } catch (error) {
-    throw fromSystemError(error, `copying ${src} to ${dest}`);
-  }
-}
 
 async function copyDirRecurse(src: string, dest: string): Promise<void> {
   const st = await stat(src);
@@ -266,6 +242,7 @@ async function bootswap(sysroot: Sysroot, list: WorkDeployment[], opts: WriteDep
     const dir = join(root, d.path);
     const layout = await findKernelLayout(dir);
     await installKernel(root, d, layout);
+    await installOverlayInitrds(root, sysroot.runDir, d.overlayInitrds);
     const entry = buildDeploymentEntry({
       ...(d.bootconfig ? { bootconfig: d.bootconfig } : {}),
       kernelArgs: d.kernelArgs ?? d.bootconfig?.options ?? '',

@@ -19,9 +19,9 @@ let ours: string;
 let booted = '';
 
 /** Runs `ostree admin <args>` on both machines, booted; both must succeed and print the same. */
-async function same(args: string[]): Promise<string> {
+async function same(args: string[], oursArgs: string[] = args): Promise<string> {
   const r = bootedAdmin({ sysroot: real, deployment: `ostree/deploy/os/deploy/${booted}`, runDir: join(real, 'run') }, args);
-  const o = await runCli(['ostree', 'admin', args[0]!, `--sysroot=${ours}`, ...args.slice(1)], { TSOSTREE_BOOTED: `os:${booted}` });
+  const o = await runCli(['ostree', 'admin', oursArgs[0]!, `--sysroot=${ours}`, ...oursArgs.slice(1)], { TSOSTREE_BOOTED: `os:${booted}` });
   expect(r.status, `real ostree admin ${args.join(' ')}: ${r.stderr}`).toBe(0);
   expect(o.stderr, `ours: ostree admin ${args.join(' ')}`).toBe('');
   expect(o.status).toBe(0);
@@ -87,6 +87,17 @@ describe('ostree admin on a booted machine: staging, differential', () => {
     expect(await manifest(ours)).toEqual(await manifest(real));
     expect(await same(['undeploy', '0'])).toMatch(/^Deleted deployment [0-9a-f]{64}\.1\n/m);
     expect(await same(['status'])).not.toContain('(staged)');
+    expect(await manifest(ours)).toEqual(await manifest(real));
+  });
+
+  it('--overlay-initrd: the overlay goes to run/ostree/staged-initrds, then into /boot and the entry at finalization', async () => {
+    for (const root of [real, ours]) await writeFile(join(root, 'run/overlay.img'), 'overlay initrd\n');
+    // The real ostree sees its run directory as /run.
+    await same(['deploy', '--stage', '--os=os', '--overlay-initrd=/run/overlay.img', 'os/stable'], ['deploy', '--stage', '--os=os', `--overlay-initrd=${join(ours, 'run/overlay.img')}`, 'os/stable']);
+    expect(await manifest(ours)).toEqual(await manifest(real));
+    await same(['finalize-staged']);
+    expect(await same(['status'])).toMatch(/^ {2}os [0-9a-f]{64}\.\d \(pending\)\n/);
+    expect((await manifest(real)).filter((l) => l.startsWith('boot/ostree/initramfs-overlays/'))).toHaveLength(1);
     expect(await manifest(ours)).toEqual(await manifest(real));
   });
 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { InvalidArgumentError, UnsupportedError, fromSystemError } from '@tsostree/errors';
+import { InvalidArgumentError, fromSystemError } from '@tsostree/errors';
 import { KernelArgs } from '@tsostree/bootloader';
 import { KeyFile } from '@tsostree/objstore';
 import type { CliContext } from '../../../context.js';
@@ -69,7 +69,6 @@ export function adminDeployCommand(ctx: CliContext): Command {
         throw new InvalidArgumentError('--stage cannot currently be combined with --retain arguments');
       }
       if (opts.stage && opts.notAsDefault) throw new InvalidArgumentError('--stage cannot currently be combined with --not-as-default');
-      if (opts.overlayInitrd) throw new UnsupportedError('--overlay-initrd is not supported yet');
       let origin: KeyFile | undefined;
       if (opts.originFile !== undefined) {
         const path = cliPath(ctx, opts.originFile);
@@ -91,7 +90,11 @@ export function adminDeployCommand(ctx: CliContext): Command {
         kernelArgs = kargs.toArray();
       }
       const sysroot = await openSysroot(ctx, opts.sysroot);
+      // Like ostree: each overlay is copied into <run>/ostree/staged-initrds/ first, then named by its sha256.
+      const overlayInitrds: string[] = [];
+      for (const file of opts.overlayInitrd ?? []) overlayInitrds.push(await sysroot.stageOverlayInitrd(cliPath(ctx, file)));
       await sysroot.deploy(refspec, {
+        ...(overlayInitrds.length > 0 ? { overlayInitrds } : {}),
         stateroot: staterootOption(opts),
         ...(origin ? { origin } : {}),
         ...(kernelArgs ? { kernelArgs } : { karg: opts.karg, kargAppend: opts.kargAppend }),
