@@ -82,6 +82,15 @@ describe('ostree admin on a booted machine: staging, differential', () => {
 
   it('--lock-finalization: finalize-staged prints nothing and leaves it; undeploy 0 drops it', async () => {
     await same(['deploy', '--stage', '--lock-finalization', '--os=os', 'os/stable']);
+    // What ostree refuses on a booted machine with a staged deployment, with its words.
+    for (const args of [['pin', '0'], ['undeploy', '2']]) {
+      const r = bootedAdmin({ sysroot: real, deployment: `ostree/deploy/os/deploy/${booted}`, runDir: join(real, 'run') }, args);
+      const o = await runCli(['ostree', 'admin', args[0]!, `--sysroot=${ours}`, ...args.slice(1)], { TSOSTREE_BOOTED: `os:${booted}` });
+      expect(r.status, args.join(' ')).not.toBe(0);
+      expect(o.status, args.join(' ')).not.toBe(0);
+      expect(o.stderr).toBe(r.stderr);
+      expect(o.stdout).toBe(r.stdout);
+    }
     expect(await same(['finalize-staged'])).toBe('');
     expect(await same(['status'])).toContain('(staged)');
     expect(await manifest(ours)).toEqual(await manifest(real));
