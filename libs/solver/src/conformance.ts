@@ -167,6 +167,13 @@ export function testSolverBackend(backend: SolverBackend): void {
       expect(result.ok).toBe(false);
     });
 
+    when(['install', 'exclude', 'best'])('with best, falls back to the newest build that is not excluded', async () => {
+      const request = base([{ op: 'install', spec: 'vim' }], { weakDeps: false, best: true, excludes: ['vim-9.1-1'] }, [FEDORA, UPDATES]);
+      const steps = summary(await backend.resolve(request));
+      expect(steps).toContain('install vim-9.0-1.x86_64');
+      expect(steps).not.toContain('install vim-9.1-1.x86_64');
+    });
+
     when(['install', 'rich-deps'])('understands rich dependencies', async () => {
       expect(summary(await backend.resolve(base([{ op: 'install', spec: 'rich' }])))).toEqual([
         'install rich-1-1.noarch',

@@ -255,6 +255,9 @@ export class Pool implements Disposable {
   setExcludes(ids: readonly number[]): void {
     const lib = this.check();
     lib.withQueue((q) => lib.call('tsl_pool_set_excludes', this.ptr, q), ids);
+    // The provides index leaves out what is not considered only when it is built afterwards (dnf rebuilds it
+    // too): otherwise SOLVER_FORCEBEST still sees an excluded newest build and the job fails on it.
+    if (!this.dirty) lib.call('pool_createwhatprovides', this.ptr);
   }
 
   lastError(): string {
