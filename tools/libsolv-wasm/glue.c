@@ -8,10 +8,12 @@
  *
  * Every function is prefixed tsl_. Ownership: whatever tsl_*_new returns is freed by the matching tsl_*_free.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <emscripten.h>
 
 #include "pool.h"
 #include "poolarch.h"
@@ -130,18 +132,41 @@ static FILE *memfile(const unsigned char *buf, int len)
 {
   /* fmemopen refuses a zero-length buffer; an empty document still has to reach the parser */
   static const char empty[1] = { 0 };
-  if (len <= 0)
-    return fmemopen((void *)empty, 0 + 1, "r");
-  return fmemopen((void *)buf, (size_t)len, "r");
+  FILE *fp = len <= 0 ? fmemopen((void *)empty, 0 + 1, "r") : fmemopen((void *)buf, (size_t)len, "r");
+  /* Unbuffered: fread then copies straight from buf into the reader's block, instead of through a stdio buffer. */
+  if (fp)
+    setvbuf(fp, 0, _IONBF, 0);
+  return fp;
 }
 
-/* rpm-md primary.xml / filelists.xml / other.xml (libsolv detects which from the root element). */
-EXPORT int tsl_repo_add_rpmmd(Repo *repo, const unsigned char *buf, int len, int flags)
+/* A FILE that reads the JavaScript byte source `source` (registered by the binding on the module object as
+   tslRead(source, ptr, len): copies up to len bytes to ptr, returns the count, 0 at the end, -1 on error).
+   libsolv's parsers read 8 KiB blocks; unbuffered, each block is copied once, straight from the caller's bytes,
+   so a large document is never copied whole into the wasm heap. */
+EM_JS(int, tsl_js_read, (int source, char *buf, int len), { return Module["tslRead"](source, buf, len); });
+
+static ssize_t source_read(void *cookie, char *buf, size_t len)
 {
-  FILE *fp = memfile(buf, len);
+  return tsl_js_read((int)(intptr_t)cookie, buf, (int)len);
+}
+
+static FILE *sourcefile(int source)
+{
+  cookie_io_functions_t io = { source_read, 0, 0, 0 };
+  FILE *fp = fopencookie((void *)(intptr_t)source, "r", io);
+  if (fp)
+    setvbuf(fp, 0, _IONBF, 0);
+  return fp;
+}
+
+/* rpm-md primary.xml / filelists.xml / other.xml (libsolv detects which from the root element), read from a
+   JavaScript byte source (see sourcefile). */
+EXPORT int tsl_repo_add_rpmmd(Repo *repo, int source, int flags)
+{
+  FILE *fp = sourcefile(source);
   int r;
   if (!fp)
-    return pool_error(repo->pool, -1, "fmemopen failed");
+    return pool_error(repo->pool, -1, "fopencookie failed");
   r = repo_add_rpmmd(repo, fp, 0, flags);
   fclose(fp);
   return r;

@@ -7,6 +7,8 @@ export interface LibsolvWasmOptions {
 export interface LibsolvWasm {
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
+  /** Byte sources for the C side's FILE readers (glue.c sourcefile); set by the binding. */
+  tslRead?: (source: number, ptr: number, len: number) => number;
   [fn: `_${string}`]: (...args: number[]) => number;
 }
 declare function createLibsolv(options?: LibsolvWasmOptions): Promise<LibsolvWasm>;

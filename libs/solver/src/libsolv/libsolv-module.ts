@@ -25,8 +25,12 @@ export class LibsolvModule {
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
   private readonly fns = new Map<string, (...args: number[]) => number>();
+  private readonly sources = new Map<number, { bytes: Uint8Array; pos: number }>();
+  private nextSource = 1;
 
-  constructor(readonly raw: LibsolvWasm) {}
+  constructor(readonly raw: LibsolvWasm) {
+    raw.tslRead = (source, ptr, len) => this.readSource(source, ptr, len);
+  }
 
   /** Calls the exported C function `name` (without its leading underscore). */
   call(name: string, ...args: number[]): number {
@@ -99,6 +103,31 @@ export class LibsolvModule {
     } finally {
       this.free(ptr);
     }
+  }
+
+  /**
+   * Runs `fn` with `bytes` registered as a byte source: C code reads it as a FILE in blocks (glue.c sourcefile),
+   * each block copied once into wasm memory, so a large document never has to fit in the wasm heap whole.
+   */
+  withSource<T>(bytes: Uint8Array, fn: (source: number) => T): T {
+    const source = this.nextSource++;
+    this.sources.set(source, { bytes, pos: 0 });
+    try {
+      return fn(source);
+    } finally {
+      this.sources.delete(source);
+    }
+  }
+
+  /** Called from wasm (it must not call back into wasm nor throw): copies the next block of a source to `ptr`. */
+  private readSource(source: number, ptr: number, len: number): number {
+    const s = this.sources.get(source);
+    if (!s) return -1;
+    const n = Math.min(len, s.bytes.length - s.pos);
+    if (n <= 0) return 0;
+    this.raw.HEAPU8.set(s.bytes.subarray(s.pos, s.pos + n), ptr >>> 0);
+    s.pos += n;
+    return n;
   }
 
   /** Runs `fn` with a temporary libsolv Queue. */

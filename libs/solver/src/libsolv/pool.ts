@@ -96,7 +96,7 @@ export class Repo implements Disposable {
     // Extending matches packages by pkgid, which libsolv looks up in the repo's internalized data.
     const flags = REPO_NO_INTERNALIZE | (options.extend ? REPO_EXTEND_SOLVABLES : 0);
     if (options.extend) lib.call('repo_internalize', this.ptr);
-    const rc = lib.withBytes(xml, (ptr, len) => lib.call('tsl_repo_add_rpmmd', this.ptr, ptr, len, flags));
+    const rc = lib.withSource(xml, (source) => lib.call('tsl_repo_add_rpmmd', this.ptr, source, flags));
     if (rc !== 0) {
       throw new ParseError(`${what} of repo ${this.name}: ${this.pool.lastError()}`, { data: { repo: this.name } });
     }
