@@ -169,15 +169,15 @@ LINK_FLAGS=(
 )
 mkdir -p "$OUT"
 emcc "${CFLAGS_COMMON[@]}" "${INCLUDES[@]}" -c "$HERE/glue.c" -o "$EMBUILD/glue.o"
-# Word-at-a-time memcmp/strcmp and a memory.copy memcpy, linked ahead of libc's (see the file).
-emcc "${CFLAGS_COMMON[@]}" -mbulk-memory -fno-builtin -c "$HERE/string-fast.c" -o "$EMBUILD/string-fast.o"
-emcc "${OPT[@]}" "$EMBUILD/glue.o" "$EMBUILD/string-fast.o" "${LIBS[@]}" "${LINK_FLAGS[@]}" -o "$EMBUILD/libsolv.mjs"
+# Faster memcmp/strcmp/memcpy/memmove/realloc, linked ahead of libc's (see the file).
+emcc "${CFLAGS_COMMON[@]}" -mbulk-memory -fno-builtin -c "$HERE/libc-fast.c" -o "$EMBUILD/libc-fast.o"
+emcc "${OPT[@]}" "$EMBUILD/glue.o" "$EMBUILD/libc-fast.o" "${LIBS[@]}" "${LINK_FLAGS[@]}" -o "$EMBUILD/libsolv.mjs"
 cp "$EMBUILD/libsolv.wasm" "$OUT/libsolv.wasm"
 cp "$EMBUILD/libsolv.mjs" "$OUT/libsolv.mjs"
 
 if ((TESTSOLV)); then
   emcc "${CFLAGS_COMMON[@]}" "${INCLUDES[@]}" -c "$SRC/$LIBSOLV_DIR/tools/testsolv.c" -o "$EMBUILD/testsolv.o"
-  emcc "${OPT[@]}" "$EMBUILD/testsolv.o" "$EMBUILD/string-fast.o" "${LIBS[@]}" -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 \
+  emcc "${OPT[@]}" "$EMBUILD/testsolv.o" "$EMBUILD/libc-fast.o" "${LIBS[@]}" -sNODERAWFS=1 -sENVIRONMENT=node -sEXIT_RUNTIME=1 \
     -sALLOW_MEMORY_GROWTH=1 -o "$EMBUILD/testsolv.js"
   mv "$EMBUILD/testsolv.js" "$EMBUILD/testsolv.cjs" # run it with tools/libsolv-wasm/run-testsolv.cjs
 fi
@@ -207,7 +207,7 @@ cat > "$OUT/provenance.json" <<EOF
     "zlib": { "debianSourcePackage": "zlib", "version": "$ZLIB_VERSION", "orig": "$ZLIB_ORIG", "sha256": "$ZLIB_SHA256" },
     "expat": { "debianSourcePackage": "expat", "version": "$EXPAT_VERSION", "orig": "$EXPAT_ORIG", "sha256": "$EXPAT_SHA256" },
     "glue": { "path": "tools/libsolv-wasm/glue.c", "sha256": "$(sha "$HERE/glue.c")" },
-    "string-fast": { "path": "tools/libsolv-wasm/string-fast.c", "sha256": "$(sha "$HERE/string-fast.c")" },
+    "libc-fast": { "path": "tools/libsolv-wasm/libc-fast.c", "sha256": "$(sha "$HERE/libc-fast.c")" },
     "exports": { "path": "tools/libsolv-wasm/exports.txt", "sha256": "$(sha "$HERE/exports.txt")" }
   },
   "toolchain": { "emcc": "$EMCC_VERSION", "debianPackage": "emscripten $DEBIAN_EMSCRIPTEN" },

@@ -1,8 +1,14 @@
 /*
- * string-fast.c: word-at-a-time replacements for the few libc string functions libsolv's metadata loading spends
- * its time in (profiled on a 63,000-package rpm-md load). Emscripten's musl has byte-at-a-time memcmp and strcmp,
- * and its memcpy hands every copy of 512 bytes or more to JavaScript (HEAPU8.copyWithin); glibc, which the native
- * baseline uses, has vectorised versions of all three.
+ * libc-fast.c: replacements for the few libc functions libsolv's metadata loading spends its time in (profiled on
+ * a 63,000-package rpm-md load), where emscripten's libc is much slower than the glibc the native baseline uses.
+ *
+ * - memcmp, strcmp: musl's compare a byte at a time; these compare 8 bytes at a time (glibc's are vectorised).
+ * - memcpy, memmove: emscripten 3.1.6's memcpy hands every copy of 512 bytes or more to JavaScript
+ *   (HEAPU8.copyWithin); these use the wasm memory.copy instruction.
+ * - realloc: libsolv grows its big arrays (solvables, string space, repodata) a small block at a time. glibc
+ *   moves large blocks with mremap, without copying; dlmalloc in wasm has no mmap and copies the whole array
+ *   whenever it cannot grow in place, which makes loading quadratic. Large blocks here grow by half their size,
+ *   so most growth happens inside the block and the copying is amortised.
  *
  * Linked before libc, these definitions win; the semantics are the C standard's. Compiled with -mbulk-memory so
  * large copies become the wasm memory.copy instruction (every engine Node 18+ ships supports it) and with
@@ -10,6 +16,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <malloc.h>
 
 typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) word_t;
 #define ONES 0x0101010101010101ULL
@@ -82,4 +89,26 @@ int strcmp(const char *ls, const char *rs)
   for (; *l == *r && *l; l++, r++)
     ;
   return *l - *r;
+}
+
+/* dlmalloc's realloc (emscripten's dlmalloc.c exports it under this name; realloc itself is a weak alias). */
+void *__libc_realloc(void *ptr, size_t size);
+
+#define GROW_FROM 65536
+
+void *realloc(void *ptr, size_t size)
+{
+  size_t usable;
+  if (!ptr || size < GROW_FROM)
+    return __libc_realloc(ptr, size);
+  usable = malloc_usable_size(ptr);
+  if (size <= usable && size >= usable / 2)
+    return ptr; /* still fits and not much smaller: keep the block (and its spare room) */
+  if (size > usable && size + size / 2 > size)
+    {
+      void *grown = __libc_realloc(ptr, size + size / 2);
+      if (grown)
+        return grown;
+    }
+  return __libc_realloc(ptr, size);
 }
