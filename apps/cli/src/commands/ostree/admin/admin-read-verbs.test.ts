@@ -144,3 +144,18 @@ describe('ostree admin config-diff', () => {
     expect(hostile.status).toBe(2);
   });
 });
+
+describe('ostree admin deploy output', () => {
+  it('prints what ostree prints on stdout for a first and a second deploy (the /var relabel note included)', async () => {
+    const real = join(work, 'deploy-out-real');
+    const ours = join(work, 'deploy-out-ours');
+    await realSysroot(real, 'os');
+    await commitSample(work, join(real, 'ostree/repo'), 'os/stable', { version: '1' });
+    await cp(real, ours, { recursive: true, verbatimSymlinks: true });
+    for (const step of ['first', 'second']) {
+      const theirs = await ostree('admin', 'deploy', `--sysroot=${real}`, '--os=os', 'os/stable');
+      const mine = await runCli(['ostree', 'admin', 'deploy', `--sysroot=${ours}`, '--os=os', 'os/stable']);
+      expect({ step, ...mine }).toEqual({ step, status: 0, stdout: theirs, stderr: '' });
+    }
+  });
+});
