@@ -15,6 +15,8 @@ export interface NginxServer {
   port: number;
   /** Bytes nginx sent (response bodies and headers), summed from its access log. */
   bytesSent(): number;
+  /** Paths requested so far (from the access log), in order. */
+  requestedPaths(): string[];
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ events { worker_connections 1024; }
 http {
   access_log ${dir}/access.log combined;
   log_format bytes '$bytes_sent';
+  log_format paths '$uri';
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;
   fastcgi_temp_path ${dir}/tmp/fastcgi;
@@ -88,6 +91,7 @@ http {
     listen 127.0.0.1:${port};
     root ${root};
     access_log ${dir}/bytes.log bytes;
+    access_log ${dir}/paths.log paths;
     location / { autoindex off; }
   }
 }
@@ -114,6 +118,15 @@ http {
           return 0;
         }
         return text.split('\n').reduce((a, l) => a + (Number(l) || 0), 0);
+      },
+      requestedPaths(): string[] {
+        let text = '';
+        try {
+          text = readFileSync(join(dir, 'paths.log'), 'utf8');
+        } catch {
+          return [];
+        }
+        return text.split('\n').filter((l) => l !== '');
       },
       stop: () =>
         new Promise<void>((resolve) => {
