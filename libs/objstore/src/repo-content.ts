@@ -292,17 +292,29 @@ function makeBareSymlinkSync(repo: Repo, tmp: string, meta: ContentMeta): void {
 
 /** Synchronous twin of {@link storeContent} (every mode). Returns the content checksum. */
 export function storeContentSync(repo: Repo, meta: ContentMeta, content: Uint8Array = new Uint8Array(0), txn?: WriteTxn): string {
-  const isLink = isSymlinkMode(meta.mode);
-  const body = isLink ? new Uint8Array(0) : content;
+  const body = isSymlinkMode(meta.mode) ? new Uint8Array(0) : content;
   const checksum = checksumOf(meta, body);
-  if (hasObjectSync(repo, 'file', checksum, txn)) return checksum;
+  storeVerifiedContentSync(repo, meta, [body], checksum, txn);
+  return checksum;
+}
+
+/**
+ * Stores a content object whose checksum the caller has already computed from exactly these
+ * bytes (a static delta re-hashes every object it builds): no second hash. The body may come in
+ * pieces (delta `write` operations), written in order without joining them. Returns false when
+ * the object was already present.
+ */
+export function storeVerifiedContentSync(repo: Repo, meta: ContentMeta, chunks: readonly Uint8Array[], checksum: string, txn?: WriteTxn): boolean {
+  const isLink = isSymlinkMode(meta.mode);
+  if (hasObjectSync(repo, 'file', checksum, txn)) return false;
   const tmp = repoTmpPath(repo);
   try {
     if (repo.mode === 'archive') {
       const fd = openSync(tmp, 'wx', 0o644);
       try {
-        writeAllSync(fd, archiveHeader(meta, body.length));
-        if (!isLink) writeAllSync(fd, deflateRawSync(body, { level: 6 }));
+        const size = isLink ? 0 : chunks.reduce((n, c) => n + c.length, 0);
+        writeAllSync(fd, archiveHeader(meta, size));
+        if (!isLink) writeAllSync(fd, deflateRawSync(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), { level: 6 }));
         if (repo.fsync && !txn) fdatasyncSync(fd);
       } finally {
         closeSync(fd);
@@ -311,11 +323,10 @@ export function storeContentSync(repo: Repo, meta: ContentMeta, content: Uint8Ar
       makeBareSymlinkSync(repo, tmp, meta);
     } else {
       const fd = openSync(tmp, 'wx', 0o600);
-      let data: Uint8Array = body;
       // bare-user keeps a symlink as a file holding the target and its C string NUL (like ostree).
-      if (isLink) data = Buffer.from(`${meta.symlinkTarget}\0`);
+      const data: readonly Uint8Array[] = isLink ? [Buffer.from(`${meta.symlinkTarget}\0`)] : chunks;
       try {
-        writeAllSync(fd, data);
+        for (const c of data) writeAllSync(fd, c);
         if (repo.fsync && !txn) fdatasyncSync(fd);
       } catch (error) {
         closeSync(fd);
@@ -329,7 +340,7 @@ export function storeContentSync(repo: Repo, meta: ContentMeta, content: Uint8Ar
     if (isTsostreeError(error)) throw error;
     throw fromSystemError(error, `storing content object ${checksum}`);
   }
-  return checksum;
+  return true;
 }
 
 /**

@@ -14,6 +14,24 @@ describe('bsdiff/bspatch', () => {
     }
   });
 
+  it('bspatch: add runs reaching before or past the old file add to 0 there', () => {
+    const rec = (add: number, copy: number, seek: number): Buffer => {
+      const b = Buffer.alloc(24);
+      [add, copy, seek].forEach((v, k) => {
+        b.writeUInt32LE(Math.abs(v), k * 8);
+        if (v < 0) b[k * 8 + 7] = 0x80;
+      });
+      return b;
+    };
+    const old = new Uint8Array([10, 20, 30]);
+    // seek to -2, then add 7 bytes spanning old[-2..4], then copy 1 literal byte.
+    const patch = Buffer.concat([rec(0, 0, -2), rec(7, 1, 0), Buffer.from([1, 1, 1, 1, 1, 1, 1]), Buffer.from([99])]);
+    expect([...bspatch(old, new Uint8Array(patch), 8)]).toEqual([1, 1, 11, 21, 31, 1, 1, 99]);
+    // Sums wrap modulo 256.
+    const wrap = Buffer.concat([rec(2, 0, 0), Buffer.from([250, 255])]);
+    expect([...bspatch(new Uint8Array([10, 1]), new Uint8Array(wrap), 2)]).toEqual([4, 0]);
+  });
+
   it('round-trips edits, insertions, deletions, unrelated and empty files', () => {
     const base = randomBytes(50_000);
     const cases: [Uint8Array, Uint8Array][] = [

@@ -48,10 +48,12 @@ export function bspatch(old: Uint8Array, patch: Uint8Array, newSize: number): Ui
     if (!(add >= 0) || !(copy >= 0) || Number.isNaN(seek)) throw bad('invalid control record');
     if (newPos + add > newSize) throw bad('add runs past the output');
     if (p + add > patch.length) throw bad('truncated add data');
-    for (let i = 0; i < add; i++) {
-      const o = oldPos + i;
-      out[newPos + i] = (patch[p + i]! + (o >= 0 && o < old.length ? old[o]! : 0)) & 0xff;
-    }
+    // Bytes of the add run that fall outside the old file take 0 as their old value.
+    const lo = Math.min(add, Math.max(0, -oldPos));
+    const hi = Math.max(lo, Math.min(add, old.length - oldPos));
+    out.set(patch.subarray(p, p + lo), newPos);
+    for (let i = lo, d = newPos + lo, s = p + lo, o = oldPos + lo; i < hi; i++) out[d++] = patch[s++]! + old[o++]!;
+    out.set(patch.subarray(p + hi, p + add), newPos + hi);
     p += add;
     newPos += add;
     oldPos += add;

@@ -6,7 +6,8 @@
  * commit object (and its detached metadata) is written last, only after every object the new
  * commit needs is present — a failed or hostile delta leaves the repository consistent.
  */
-import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
+import { readFile } from 'node:fs/promises';
+import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, fromSystemError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
 import { parseDirMeta } from '../format/dirmeta.js';
@@ -28,8 +29,8 @@ import {
   type DeltaSuperblock,
 } from '../format/static-delta.js';
 import { S_IFLNK, S_IFMT, S_IFREG } from '../format/validate.js';
-import { storeContent, openContent, type ContentMeta } from '../repo-content.js';
-import { hasObject, writeCommitMeta, writeMetadataObject, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
+import { openContent, storeVerifiedContentSync, type ContentMeta } from '../repo-content.js';
+import { hasObject, hasObjectSync, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
 import { traverseDirTree } from '../repo-traverse.js';
 import type { Repo } from '../repo.js';
 import { bspatch } from './bsdiff.js';
@@ -156,9 +157,19 @@ class PartExecutor {
     if (cached) return cached;
     const obj = await openContent(this.repo, checksum);
     if ((obj.meta.mode & S_IFMT) !== S_IFREG) throw new CorruptError(`delta read source ${checksum} is not a regular file`);
-    const chunks: Buffer[] = [];
-    for await (const c of obj.stream()) chunks.push(c as Buffer);
-    const buf = Buffer.concat(chunks);
+    let buf: Buffer;
+    if (obj.rawOffset === 0) {
+      // Bare modes: the object file is the content; one read, no stream.
+      try {
+        buf = await readFile(obj.path);
+      } catch (error) {
+        throw fromSystemError(error, `reading delta read source ${checksum}`);
+      }
+    } else {
+      const chunks: Buffer[] = [];
+      for await (const c of obj.stream()) chunks.push(c as Buffer);
+      buf = Buffer.concat(chunks);
+    }
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     this.sources.clear();
     this.sources.set(checksum, bytes);
@@ -174,7 +185,12 @@ class PartExecutor {
     return { uid: m.uid, gid: m.gid, mode: m.mode, symlinkTarget: '', xattrs: payload.xattrs[xattrIndex]! };
   }
 
-  private async finishContent(object: DeltaObject, meta: ContentMeta, content: Uint8Array | Uint8Array[], index: number): Promise<void> {
+  /**
+   * Re-hashes an object built by the part and stores it. Synchronous I/O on purpose: a delta
+   * writes many objects one after the other, and a thread-pool round trip per open/write/
+   * xattr/close/rename step cost more than the writes themselves (ostree writes them directly too).
+   */
+  private finishContent(object: DeltaObject, meta: ContentMeta, content: Uint8Array | Uint8Array[], index: number): void {
     const chunks = content instanceof Uint8Array ? [content] : content;
     const hasher = createContentHasher({ ...meta, rdev: 0 });
     for (const c of chunks) hasher.update(c);
@@ -191,10 +207,7 @@ class PartExecutor {
         data: { part: index, checksum: object.checksum },
       });
     }
-    if (await hasObject(this.repo, 'file', object.checksum, this.txn)) return;
-    const body = chunks.length === 1 ? chunks[0]! : new Uint8Array(Buffer.concat(chunks));
-    await storeContent(this.repo, meta, (meta.mode & S_IFMT) === S_IFLNK ? new Uint8Array(0) : body, this.txn);
-    this.written++;
+    if (storeVerifiedContentSync(this.repo, meta, (meta.mode & S_IFMT) === S_IFLNK ? [] : chunks, object.checksum, this.txn)) this.written++;
   }
 
   async run(payload: DeltaPartPayload, objects: readonly DeltaObject[], index: number, signal?: AbortSignal): Promise<void> {
@@ -208,7 +221,13 @@ class PartExecutor {
     let open: OpenObject | undefined;
     let readSource: string | undefined;
     let next = 0;
+    let sinceYield = 0;
     for (const op of ops) {
+      // Object writes are synchronous: let timers, sockets and aborts in now and then.
+      if (++sinceYield === 256) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       throwIfAborted(signal);
       switch (op.op) {
         case 'open-splice-and-close': {
@@ -220,8 +239,8 @@ class PartExecutor {
             if ((meta.mode & S_IFMT) === S_IFLNK) {
               if (bytes.length === 0 || bytes.length > MAX_SYMLINK_TARGET || bytes.includes(0)) throw corruptPart(index, 'invalid symlink target');
               meta.symlinkTarget = Buffer.from(bytes).toString('utf8');
-              await this.finishContent(object, meta, new Uint8Array(0), index);
-            } else await this.finishContent(object, meta, bytes, index);
+              this.finishContent(object, meta, new Uint8Array(0), index);
+            } else this.finishContent(object, meta, bytes, index);
           } else {
             if (!METADATA_TYPES.has(object.type)) throw corruptPart(index, `cannot create ${object.type} objects`);
             const actual = sha256Hex(bytes);
@@ -237,8 +256,8 @@ class PartExecutor {
             } catch (error) {
               throw corruptPart(index, `invalid ${object.type} ${object.checksum}: ${(error as Error).message}`, error);
             }
-            if (!(await hasObject(this.repo, object.type as MetadataObjectType, object.checksum, this.txn))) {
-              await writeMetadataObject(this.repo, object.type as MetadataObjectType, bytes, { checksum: object.checksum, txn: this.txn });
+            if (!hasObjectSync(this.repo, object.type as MetadataObjectType, object.checksum, this.txn)) {
+              writeMetadataObjectSync(this.repo, object.type as MetadataObjectType, bytes, { checksum: object.checksum, txn: this.txn });
               this.written++;
             }
           }
@@ -298,7 +317,7 @@ class PartExecutor {
         case 'close': {
           if (!open) throw corruptPart(index, 'close without an open object');
           if (open.written !== open.size) throw corruptPart(index, `object ${open.object.checksum} closed after ${open.written} of ${open.size} bytes`);
-          await this.finishContent(open.object, open.meta, open.chunks, index);
+          this.finishContent(open.object, open.meta, open.chunks, index);
           open = undefined;
           readSource = undefined;
           next = op.object + 1;
@@ -311,10 +330,10 @@ class PartExecutor {
   }
 }
 
-async function haveAll(repo: Repo, objects: readonly DeltaObject[], txn: WriteTxn): Promise<boolean> {
+function haveAll(repo: Repo, objects: readonly DeltaObject[], txn: WriteTxn): boolean {
   for (const o of objects) {
     if (o.type === 'file' || METADATA_TYPES.has(o.type)) {
-      if (!(await hasObject(repo, o.type as 'file', o.checksum, txn))) return false;
+      if (!hasObjectSync(repo, o.type as 'file', o.checksum, txn)) return false;
     } else return false;
   }
   return true;
@@ -354,16 +373,38 @@ export async function applyStaticDelta(repo: Repo, source: DeltaSource, options:
   const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB);
   let partsApplied = 0;
   let partsSkipped = 0;
+  // Which parts to apply is known up front; the next part is fetched while this one is applied.
+  const needed = sb.parts.map((meta) => !haveAll(repo, meta.objects, txn));
+  const fetchPart = (i: number): Promise<Uint8Array> | undefined => {
+    if (i >= sb.parts.length || !needed[i]) return undefined;
+    const inline = deltaInlinePart(sb, `${dir}/${i}`);
+    if (inline) return Promise.resolve(inline);
+    const p = source.readPart(i, sb.parts[i]!);
+    p.catch(() => undefined); // awaited (or abandoned on an earlier error) below
+    return p;
+  };
+  const prefetched = new Map<number, Promise<Uint8Array> | undefined>();
+  const prefetchAfter = (i: number): void => {
+    let j = i + 1;
+    while (j < sb.parts.length && !needed[j]) j++;
+    if (j < sb.parts.length && !prefetched.has(j)) prefetched.set(j, fetchPart(j));
+  };
+  prefetchAfter(-1);
   try {
     for (let i = 0; i < sb.parts.length; i++) {
       throwIfAborted(signal);
       const meta = sb.parts[i]!;
-      if (await haveAll(repo, meta.objects, txn)) {
+      // An earlier part may have produced this part's objects after all.
+      if (!needed[i] || haveAll(repo, meta.objects, txn)) {
+        prefetched.delete(i);
+        prefetchAfter(i);
         partsSkipped++;
         onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: true });
         continue;
       }
-      const bytes = deltaInlinePart(sb, `${dir}/${i}`) ?? (await source.readPart(i, meta));
+      const bytes = await (prefetched.get(i) ?? fetchPart(i)!);
+      prefetched.delete(i);
+      prefetchAfter(i);
       const payload = await openDeltaPart(bytes, meta, i);
       await exec.run(payload, meta.objects, i, signal);
       partsApplied++;

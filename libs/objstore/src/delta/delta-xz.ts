@@ -14,7 +14,7 @@ interface LzmaStream extends NodeJS.ReadWriteStream {
 }
 interface LzmaNative {
   createCompressor(options: { preset: number; check: number; threads?: number }): LzmaStream;
-  createDecompressor(options?: { memlimit?: number }): LzmaStream;
+  createDecompressor(options?: { memlimit?: number; bufsize?: number }): LzmaStream;
   CHECK_CRC64: number;
 }
 
@@ -73,5 +73,7 @@ export function xzCompress(data: Uint8Array): Promise<Uint8Array> {
 
 /** Decompresses one xz stream, failing with `CorruptError` on bad data or more than `maxOutput` bytes. */
 export function xzDecompress(data: Uint8Array, maxOutput: number, what = 'xz stream'): Promise<Uint8Array> {
-  return run(lib().createDecompressor({ memlimit: 256 * MiB }), data, maxOutput, what);
+  // Output buffers of 1 MiB instead of the default 64 KiB: each buffer is one hop from liblzma's
+  // thread to the event loop, and parts inflate to tens of MiB (bsdiff patches are mostly zeros).
+  return run(lib().createDecompressor({ memlimit: 256 * MiB, bufsize: MiB }), data, maxOutput, what);
 }
