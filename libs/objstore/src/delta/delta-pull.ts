@@ -10,7 +10,7 @@
  * (fallback objects) and clears the mark. With no usable delta nothing happens and the engine
  * fetches objects as usual.
  */
-import { ChecksumMismatchError, CorruptError } from '@tsostree/errors';
+import { ChecksumMismatchError, CorruptError, NotFoundError } from '@tsostree/errors';
 import { checksumFromBytes, sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
 import { vardictGet, type Variant } from '../format/gvariant/value.js';
@@ -57,7 +57,8 @@ export interface DeltaPullResult extends DeltaApplyResult {
 
 /**
  * Tries to bring commit `to` in through a static delta from `localFrom` (the commit the ref
- * points at locally, if any). Returns undefined when the remote has no usable delta.
+ * points at locally, if any). Returns undefined when the commit is already complete, or when the
+ * remote has no usable delta — unless `required`, then that is a `NotFoundError` (ostree's words).
  */
 export async function pullStaticDelta(
   repo: Repo,
@@ -67,13 +68,18 @@ export async function pullStaticDelta(
   localFrom: string | undefined,
   verifier: PullVerifier | undefined,
   signal?: AbortSignal,
+  required?: { ref: string | undefined },
 ): Promise<DeltaPullResult | undefined> {
   if ((await hasObject(repo, 'commit', to)) && !(await isPartial(repo, to))) return undefined;
   let from: string | null = null;
   if (localFrom && localFrom !== to && (await hasObject(repo, 'commit', localFrom)) && !(await isPartial(repo, localFrom))) from = localFrom;
   const name = staticDeltaName(from, to);
   const expected = await publishedDelta(fetcher, summary, to, name);
-  if (!expected) return undefined;
+  if (!expected) {
+    if (!required) return undefined;
+    // ostree names the ref when there is no local commit to start from.
+    throw new NotFoundError(`Static deltas required, but none found for ${from ?? required.ref ?? '(null)'} to ${to}`, { data: { from, to } });
+  }
   const dir = staticDeltaDir(from, to);
   const superblock = await fetcher.fetch(`${dir}/superblock`, {
     maxSize: MAX_SUPERBLOCK,

@@ -56,6 +56,13 @@ export interface PullOptions extends PullCommonOptions {
   signatureOptions?: RemoteVerifyOptions;
   /** Use a static delta when the remote offers one (default true; `--disable-static-deltas`). */
   staticDeltas?: boolean;
+  /**
+   * Fail unless every commit that is not already complete locally comes through a static delta
+   * (`--require-static-deltas`); also applies to file:// remotes, which otherwise copy objects.
+   */
+  requireStaticDeltas?: boolean;
+  /** Extra HTTP request headers (`--http-header=NAME=VALUE`). */
+  httpHeaders?: Record<string, string>;
 }
 
 export interface PulledRef {
@@ -216,8 +223,15 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
   if (remote.options['unconfigured-state']) {
     throw new InvalidArgumentError(`remote "${remoteName}" is not configured: ${remote.options['unconfigured-state']}`, { data: { remote: remoteName } });
   }
+  if (options.requireStaticDeltas && options.staticDeltas === false) {
+    throw new InvalidArgumentError("Can't specify both --disable-static-deltas and --require-static-deltas");
+  }
+  if (options.requireStaticDeltas && (options.commitMetadataOnly || options.subpaths?.length)) {
+    throw new InvalidArgumentError('static deltas cannot be required with --commit-metadata-only or --subpath');
+  }
   const verifier = options.verifier === undefined ? defaultRemoteVerifier(repo, remote, options.signatureOptions) : (options.verifier ?? undefined);
   const fetcherOptions: Omit<FetcherOptions, 'baseUrls'> = {
+    ...(options.httpHeaders ? { headers: options.httpHeaders } : {}),
     concurrency: options.concurrency,
     retries: options.retries,
     timeoutMs: options.timeoutMs,
@@ -272,13 +286,14 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
         const commits = [...new Set(resolved.map((r) => r.checksum))];
         // Static deltas first (src/delta/delta-pull.ts); the engine then fetches whatever is still missing.
         const deltasUsed: string[] = [];
-        if (!local && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
+        const required = options.requireStaticDeltas === true;
+        if ((!local || required) && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
           const tried = new Set<string>();
           for (const r of resolved) {
             if (tried.has(r.checksum)) continue;
             tried.add(r.checksum);
             const previous = r.ref !== undefined ? await readRef(repo, options.mirror ? { ref: r.ref } : { remote: remoteName, ref: r.ref }) : undefined;
-            const d = await pullStaticDelta(repo, fetcher, summary, r.checksum, previous, verifier, signal);
+            const d = await pullStaticDelta(repo, fetcher, summary, r.checksum, previous, verifier, signal, required ? { ref: r.ref } : undefined);
             if (d) deltasUsed.push(d.name);
           }
         }

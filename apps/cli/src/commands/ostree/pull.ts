@@ -11,6 +11,17 @@ function intOption(name: string, value: string | undefined, min: number): number
   return n;
 }
 
+/** `--http-header=NAME=VALUE` options as a header map (ostree refuses a value without `=`). */
+function httpHeaders(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`Missing '=' in --http-header`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
 /** The closing line, in the words of `ostree pull`. */
 export function pullSummaryLine(result: PullResult, seconds: number, verb = 'fetched'): string {
   const kib = Math.round(result.bytesTransferred / 1024);
@@ -39,7 +50,9 @@ export function pullCommand(ctx: CliContext): Command {
     .option('--commit-metadata-only', 'fetch only commit objects')
     .option('--mirror', 'write refs as a mirror (refs/heads), copy the summary')
     .option('--subpath <path>', 'only this sub-directory (repeatable)', collect)
-    .option('--disable-static-deltas', 'never use static deltas')
+    .option('--disable-static-deltas', 'do not use static deltas')
+    .option('--require-static-deltas', 'fail unless static deltas bring the commits in')
+    .option('--http-header <NAME=VALUE>', 'add an HTTP header to every request (repeatable)', collect)
     .option('--url <url>', 'pull from this URL instead of the remote\'s')
     .option('--network-retries <n>', 'retries per object (default 5)')
     .option('--concurrency <n>', 'requests in flight (default 16)')
@@ -53,6 +66,9 @@ export function pullCommand(ctx: CliContext): Command {
           commitMetadataOnly?: boolean;
           mirror?: boolean;
           subpath?: string[];
+          disableStaticDeltas?: boolean;
+          requireStaticDeltas?: boolean;
+          httpHeader?: string[];
           url?: string;
           networkRetries?: string;
           concurrency?: string;
@@ -77,6 +93,9 @@ export function pullCommand(ctx: CliContext): Command {
           url: opts.url,
           retries: intOption('--network-retries', opts.networkRetries, 0),
           concurrency: intOption('--concurrency', opts.concurrency, 1),
+          staticDeltas: opts.disableStaticDeltas !== true,
+          requireStaticDeltas: opts.requireStaticDeltas === true,
+          ...(opts.httpHeader ? { httpHeaders: httpHeaders(opts.httpHeader) } : {}),
           // Like ostree: the system-wide trusted/revoked key places of the running system;
           // $OSTREE_GPG_HOME replaces the global keyring directory.
           signatureOptions: { keysRoot: '/', ...(ctx.env.OSTREE_GPG_HOME ? { gpgHome: ctx.env.OSTREE_GPG_HOME } : {}) },
