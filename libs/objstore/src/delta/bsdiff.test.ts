@@ -32,6 +32,23 @@ describe('bsdiff/bspatch', () => {
     expect([...bspatch(new Uint8Array([10, 1]), new Uint8Array(wrap), 2)]).toEqual([4, 0]);
   });
 
+  it('files edited in place take the linear aligned patch, which round-trips (grown, shrunk, same size)', () => {
+    const base = randomBytes(200_000);
+    const edited = Buffer.from(base);
+    for (let k = 1; k < 5; k++) edited[k * 40_000] ^= 0x5a;
+    for (const neu of [edited, Buffer.concat([edited, Buffer.from('appended\n')]), edited.subarray(0, 190_000)]) {
+      const patch = bsdiff(new Uint8Array(base), new Uint8Array(neu));
+      // One record: the differences over the common length, then the literal tail.
+      expect(patch.length).toBe(24 + neu.length);
+      expect(Buffer.from(bspatch(new Uint8Array(base), patch, neu.length)).equals(neu)).toBe(true);
+    }
+    // A shifted copy is not aligned: the full algorithm runs and finds the shift.
+    const shifted = Buffer.concat([Buffer.from('x'), base]);
+    const patch = bsdiff(new Uint8Array(base), new Uint8Array(shifted));
+    expect(patch.filter((b) => b !== 0).length).toBeLessThan(1000);
+    expect(Buffer.from(bspatch(new Uint8Array(base), patch, shifted.length)).equals(shifted)).toBe(true);
+  });
+
   it('round-trips edits, insertions, deletions, unrelated and empty files', () => {
     const base = randomBytes(50_000);
     const cases: [Uint8Array, Uint8Array][] = [

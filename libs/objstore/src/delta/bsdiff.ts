@@ -223,8 +223,36 @@ class Growable {
   }
 }
 
+/** Inputs below this size always take the full algorithm (the suffix sort is cheap there). */
+const ALIGNED_MIN_SIZE = 64 * 1024;
+/** Share of bytes that may differ at the same offsets for the aligned patch to be used. */
+const ALIGNED_MAX_CHANGED = 0.02;
+
+/**
+ * The patch for a file edited in place — same bytes at the same offsets except a few, possibly
+ * grown or shrunk at the end — built in one linear pass: one record adding the byte differences
+ * (mostly zeros, which the part's xz squeezes to almost nothing) over the common length, then the
+ * new tail as literal bytes. It is what the full algorithm finds for such files too, without
+ * sorting every suffix of the old file. Returns undefined when the files are not aligned so.
+ */
+function alignedPatch(old: Uint8Array, neu: Uint8Array): Uint8Array | undefined {
+  const common = Math.min(old.length, neu.length);
+  if (common < ALIGNED_MIN_SIZE || common < neu.length * 0.9) return undefined;
+  let budget = Math.floor(common * ALIGNED_MAX_CHANGED);
+  for (let i = 0; i < common; i++) if (old[i] !== neu[i] && --budget < 0) return undefined;
+  const out = new Uint8Array(24 + neu.length);
+  writeOff(out, 0, common);
+  writeOff(out, 8, neu.length - common);
+  writeOff(out, 16, 0);
+  for (let i = 0; i < common; i++) out[24 + i] = neu[i]! - old[i]!;
+  out.set(neu.subarray(common), 24 + common);
+  return out;
+}
+
 /** A patch turning `old` into `neu` (see {@link bspatch}). */
 export function bsdiff(old: Uint8Array, neu: Uint8Array): Uint8Array {
+  const aligned = alignedPatch(old, neu);
+  if (aligned) return aligned;
   const I = suffixArray(old);
   const oldSize = old.length;
   const newSize = neu.length;
