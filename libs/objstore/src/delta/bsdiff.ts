@@ -11,6 +11,8 @@
 import { CorruptError, InvalidArgumentError } from '@tsostree/errors';
 
 const MAX_OFF = 2 ** 48;
+const ZERO_BLOCK = 512;
+const ZEROS = Buffer.alloc(ZERO_BLOCK);
 
 function readOff(b: Uint8Array, at: number): number {
   let v = b[at + 7]! & 0x7f;
@@ -52,7 +54,18 @@ export function bspatch(old: Uint8Array, patch: Uint8Array, newSize: number): Ui
     const lo = Math.min(add, Math.max(0, -oldPos));
     const hi = Math.max(lo, Math.min(add, old.length - oldPos));
     out.set(patch.subarray(p, p + lo), newPos);
-    for (let i = lo, d = newPos + lo, s = p + lo, o = oldPos + lo; i < hi; i++) out[d++] = patch[s++]! + old[o++]!;
+    // Copy the old bytes, then add the differences, which are mostly zero: all-zero blocks are
+    // recognised by a native compare and skipped.
+    out.set(old.subarray(oldPos + lo, oldPos + hi), newPos + lo);
+    for (let i = lo; i < hi; i += ZERO_BLOCK) {
+      const n = Math.min(ZERO_BLOCK, hi - i);
+      const s = p + i;
+      if (n === ZERO_BLOCK && ZEROS.equals(patch.subarray(s, s + n))) continue;
+      for (let k = 0, d = newPos + i; k < n; k++, d++) {
+        const v = patch[s + k]!;
+        if (v !== 0) out[d] = out[d]! + v;
+      }
+    }
     out.set(patch.subarray(p + hi, p + add), newPos + hi);
     p += add;
     newPos += add;
