@@ -86,6 +86,8 @@ export interface PullResult {
   retries: number;
   /** Static deltas applied (names), when any was used. */
   staticDeltas?: string[];
+  /** Delta parts fetched and applied, when a static delta was used. */
+  staticDeltaParts?: number;
 }
 
 /** `mirrorlist=URL` → the list's mirrors; a plain URL → itself. */
@@ -286,6 +288,7 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
         const commits = [...new Set(resolved.map((r) => r.checksum))];
         // Static deltas first (src/delta/delta-pull.ts); the engine then fetches whatever is still missing.
         const deltasUsed: string[] = [];
+        let deltaParts = 0;
         const required = options.requireStaticDeltas === true;
         if ((!local || required) && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
           const tried = new Set<string>();
@@ -294,7 +297,10 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
             tried.add(r.checksum);
             const previous = r.ref !== undefined ? await readRef(repo, options.mirror ? { ref: r.ref } : { remote: remoteName, ref: r.ref }) : undefined;
             const d = await pullStaticDelta(repo, fetcher, summary, r.checksum, previous, verifier, signal, required ? { ref: r.ref } : undefined);
-            if (d) deltasUsed.push(d.name);
+            if (d) {
+              deltasUsed.push(d.name);
+              deltaParts += d.partsApplied;
+            }
           }
         }
         const engine = await runEngine(repo, src, commits, options, verifier, bytes, abort);
@@ -316,7 +322,7 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
           bytesTransferred: bytes(),
           requests: stats.reduce((a, s) => a + s.requests, 0),
           retries: stats.reduce((a, s) => a + s.retries, 0),
-          ...(deltasUsed.length > 0 ? { staticDeltas: deltasUsed } : {}),
+          ...(deltasUsed.length > 0 ? { staticDeltas: deltasUsed, staticDeltaParts: deltaParts } : {}),
         };
       },
       options.signal ? { signal: options.signal } : {},

@@ -67,6 +67,8 @@ describe('tsostree ostree pull: static-delta and HTTP options', () => {
     const a = await pathsDuring(() => runCli(['ostree', 'pull', `--repo=${withDelta}`, 'origin', 'os/main']));
     expect(a.result.stderr).toBe('');
     expect(a.result.status).toBe(0);
+    // ostree's closing line for a delta pull.
+    expect(a.result.stdout).toMatch(/^1 delta parts, \d+ loose fetched; \d+ KiB transferred in \d+ seconds\n$/);
     expect(a.paths.some((p) => p.startsWith('/deltas/'))).toBe(true);
     expect(a.paths.some((p) => p.endsWith('.filez'))).toBe(false);
 

@@ -26,6 +26,9 @@ function httpHeaders(values: readonly string[]): Record<string, string> {
 export function pullSummaryLine(result: PullResult, seconds: number, verb = 'fetched'): string {
   const kib = Math.round(result.bytesTransferred / 1024);
   const transferred = result.bytesTransferred > 0 ? `; ${kib} KiB transferred in ${Math.round(seconds)} seconds` : '';
+  if (result.staticDeltas) {
+    return `${result.staticDeltaParts ?? 0} delta parts, ${result.metadataFetched + result.contentFetched} loose fetched${transferred}\n`;
+  }
   return `${result.metadataFetched} metadata, ${result.contentFetched} content objects ${verb}${transferred}\n`;
 }
 
