@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { BenchRow, BenchSuite } from '../harness.js';
 
 const FILES = Number(process.env.OBJSTORE_DELTA_BENCH_FILES ?? 8_000);
+/** OBJSTORE_DELTA_BENCH_SCRATCH=0 skips the from-scratch rows (xz-bound: minutes per tool). */
+const SCRATCH = process.env.OBJSTORE_DELTA_BENCH_SCRATCH !== '0';
 const BYTES = Number(process.env.OBJSTORE_DELTA_BENCH_BYTES ?? 200 * 1024 * 1024);
 
 const mb = (n: number): string => (n / 1e6).toFixed(2);
@@ -38,10 +40,8 @@ const suite: BenchSuite = {
     execFileSync('rm', ['-rf', tree]);
     const notes = `${FILES} files, ${mb(BYTES)} MB tree; v2 changes ${changed.units ?? '?'} files`;
     const rows: BenchRow[] = [];
-    for (const [label, from] of [
-      ['v1 → v2', v1],
-      ['from scratch → v2', null],
-    ] as const) {
+    const pairs: (readonly [string, string | null])[] = [['v1 → v2', v1], ...(SCRATCH ? [['from scratch → v2', null] as const] : [])];
+    for (const [label, from] of pairs) {
       const theirsDir = join(workDir, `theirs-${from ? 'ft' : 'scratch'}`);
       const oursDir = join(workDir, `ours-${from ? 'ft' : 'scratch'}`);
       mkdirSync(theirsDir);

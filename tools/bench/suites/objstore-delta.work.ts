@@ -6,8 +6,9 @@ import { Repo, applyStaticDeltaOffline, generateStaticDelta } from '@tsostree/ob
 
 /**
  * Turns the generated OS-like tree into its "next version": every 25th file gets a few bytes
- * changed in place (a rebuilt binary), every 90th grows by a small append, every 150th is
- * deleted, and 300 new files appear. Deterministic (by walk order).
+ * changed in place (a rebuilt binary), every 90th grows by a small append, every 70th gets 16
+ * bytes inserted a third of the way in (everything after it shifts, as in a relinked binary),
+ * every 150th is deleted, and 300 new files appear. Deterministic (by walk order).
  */
 export async function mutateTree(root: string): Promise<{ units: number }> {
   const files: string[] = [];
@@ -29,6 +30,11 @@ export async function mutateTree(root: string): Promise<{ units: number }> {
       const b = await readFile(f);
       for (let k = 0; k < 4; k++) b[Math.floor((b.length * (k + 1)) / 5)] ^= 0x5a;
       await writeFile(f, b);
+      changed++;
+    } else if (i % 70 === 11) {
+      const b = await readFile(f);
+      const at = Math.floor(b.length / 3);
+      await writeFile(f, Buffer.concat([b.subarray(0, at), Buffer.from(`inserted ${i}`.padEnd(16, '.')), b.subarray(at)]));
       changed++;
     } else if (i % 90 === 5) {
       const b = await readFile(f);

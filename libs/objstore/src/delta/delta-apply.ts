@@ -6,7 +6,7 @@
  * commit object (and its detached metadata) is written last, only after every object the new
  * commit needs is present — a failed or hostile delta leaves the repository consistent.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, fromSystemError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
@@ -161,7 +161,7 @@ class PartExecutor {
     if (obj.rawOffset === 0) {
       // Bare modes: the object file is the content; one read, no stream.
       try {
-        buf = await readFile(obj.path);
+        buf = readFileSync(obj.path);
       } catch (error) {
         throw fromSystemError(error, `reading delta read source ${checksum}`);
       }
@@ -373,17 +373,18 @@ export async function applyStaticDelta(repo: Repo, source: DeltaSource, options:
   const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB);
   let partsApplied = 0;
   let partsSkipped = 0;
-  // Which parts to apply is known up front; the next part is fetched while this one is applied.
+  // Which parts to apply is known up front; the next part is fetched, checked and decompressed
+  // (liblzma works on its own thread) while this one is applied.
   const needed = sb.parts.map((meta) => !haveAll(repo, meta.objects, txn));
-  const fetchPart = (i: number): Promise<Uint8Array> | undefined => {
+  const fetchPart = (i: number): Promise<DeltaPartPayload> | undefined => {
     if (i >= sb.parts.length || !needed[i]) return undefined;
+    const meta = sb.parts[i]!;
     const inline = deltaInlinePart(sb, `${dir}/${i}`);
-    if (inline) return Promise.resolve(inline);
-    const p = source.readPart(i, sb.parts[i]!);
+    const p = (inline ? Promise.resolve(inline) : source.readPart(i, meta)).then((bytes) => openDeltaPart(bytes, meta, i));
     p.catch(() => undefined); // awaited (or abandoned on an earlier error) below
     return p;
   };
-  const prefetched = new Map<number, Promise<Uint8Array> | undefined>();
+  const prefetched = new Map<number, Promise<DeltaPartPayload> | undefined>();
   const prefetchAfter = (i: number): void => {
     let j = i + 1;
     while (j < sb.parts.length && !needed[j]) j++;
@@ -402,10 +403,9 @@ export async function applyStaticDelta(repo: Repo, source: DeltaSource, options:
         onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: true });
         continue;
       }
-      const bytes = await (prefetched.get(i) ?? fetchPart(i)!);
+      const payload = await (prefetched.get(i) ?? fetchPart(i)!);
       prefetched.delete(i);
       prefetchAfter(i);
-      const payload = await openDeltaPart(bytes, meta, i);
       await exec.run(payload, meta.objects, i, signal);
       partsApplied++;
       onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: false });
