@@ -4,15 +4,17 @@
  *
  * - the objects of `to` that `from` lacks (all of them from scratch), minus the `to` commit
  *   itself, which travels inside the superblock with its detached metadata;
- * - metadata first, then files modified in place (same path in both commits) as bsdiff patches
- *   against the old version, then new regular files, then symlinks — ostree's order;
+ * - metadata first, then files modified in place (same path in both commits) — as copy ranges
+ *   from the old version plus the changed bytes when the edit keeps offsets (aligned-edit.ts,
+ *   like ostree's rollsum matches), else as bsdiff patches — then new regular files, then
+ *   symlinks: ostree's order;
  * - regular files above `minFallbackSize` (not bsdiffed) become fallback entries, fetched as
  *   loose objects by a pull;
  * - parts cut at `maxChunkSize`, xz-compressed (LZMA2, CRC64) and named by their SHA-256;
  *   `inline` stores them inside the superblock.
  *
- * Differences from ostree, on purpose: no rollsum pass (bsdiff covers modified files and gives
- * smaller patches); a bsdiff patch is used only when it is not mostly literal data (an unrelated
+ * Differences from ostree, on purpose: no rollsum chunking (exact in-place edits are found by a
+ * linear compare, everything else goes to bsdiff, which gives smaller patches); a bsdiff patch is used only when it is not mostly literal data (an unrelated
  * rewrite at the same path travels whole instead); objects are laid out in tree order, so related
  * files sit next to each other for xz.
  */
@@ -41,6 +43,7 @@ import { S_IFMT, S_IFREG } from '../format/validate.js';
 import { openContent, type ContentMeta } from '../repo-content.js';
 import { objectPath, readCommitMeta, readMetadataObject } from '../repo-objects.js';
 import type { Repo } from '../repo.js';
+import { alignedEdit, type EditSegment } from './aligned-edit.js';
 import { bsdiff } from './bsdiff.js';
 import { xzCompress } from './delta-xz.js';
 
@@ -90,6 +93,8 @@ export interface DeltaGenerateResult {
   /** Bytes a client downloads: superblock + parts + fallback objects. */
   totalSize: number;
   bsdiffObjects: number;
+  /** Files sent as in-place edits (copy ranges from the old object plus literal bytes). */
+  editObjects: number;
 }
 
 interface Scan {
@@ -200,6 +205,34 @@ class PartBuilder {
     this.uncompressedSize += size;
   }
 
+  /**
+   * An in-place edit (aligned-edit.ts): ranges written from the old object (read source set)
+   * and literal runs from the payload (read source unset), like ostree's rollsum matches.
+   */
+  addEdit(checksum: string, meta: ContentMeta, size: number, source: string, segments: readonly (EditSegment & { bytes?: Uint8Array })[]): void {
+    const { mode, xattrs } = this.modeXattrs(meta);
+    const object = this.objects.length;
+    const src = this.append(Buffer.from(source, 'hex'));
+    this.ops.push({ op: 'open', object, mode, xattrs, size });
+    let reading = false;
+    for (const seg of segments) {
+      if (seg.from === 'old') {
+        if (!reading) this.ops.push({ op: 'set-read-source', object, offset: src });
+        reading = true;
+        this.ops.push({ op: 'write', object, offset: seg.offset, length: seg.length });
+      } else {
+        if (reading) this.ops.push({ op: 'unset-read-source', object });
+        reading = false;
+        const at = this.append(seg.bytes!);
+        this.ops.push({ op: 'write', object, offset: at, length: seg.length });
+      }
+    }
+    this.ops.push({ op: 'close', object });
+    if (reading) this.ops.push({ op: 'unset-read-source', object: object + 1 });
+    this.objects.push({ type: 'file', checksum });
+    this.uncompressedSize += size;
+  }
+
   async finish(compression: 'xz' | 'none'): Promise<{ bytes: Uint8Array; meta: DeltaPartMeta }> {
     const raw = Buffer.concat(this.chunks, this.payloadLength);
     const payload = serializeDeltaPartPayload({ modes: this.modes, xattrs: this.xattrs, rawData: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), ops: encodeDeltaOps(this.ops) });
@@ -239,6 +272,7 @@ export async function generateStaticDelta(repo: Repo, options: DeltaGenerateOpti
 
   // Classify new content: bsdiff candidates, fallbacks, plain regular files, symlinks.
   const bsdiffs: { checksum: string; meta: ContentMeta; size: number; source: string; patch: Uint8Array }[] = [];
+  const edits: { checksum: string; meta: ContentMeta; size: number; source: string; segments: (EditSegment & { bytes?: Uint8Array })[] }[] = [];
   const regular: { checksum: string; size: number }[] = [];
   const symlinks: { checksum: string; meta: ContentMeta }[] = [];
   const fallbacks: DeltaFallback[] = [];
@@ -254,6 +288,13 @@ export async function generateStaticDelta(repo: Repo, options: DeltaGenerateOpti
       const old = await openContent(repo, oldChecksum);
       if ((old.meta.mode & S_IFMT) === S_IFREG && old.size > 0 && obj.size > 0 && old.size + obj.size <= maxBsdiff && (old.meta.mode & 0o004) !== 0) {
         const [o, n] = [await readAll(repo, oldChecksum), await readAll(repo, checksum)];
+        const segments = alignedEdit(o.bytes, n.bytes);
+        if (segments) {
+          // Only the literal runs are kept (copied out of the file's buffer).
+          const withBytes = segments.map((seg) => (seg.from === 'new' ? { ...seg, bytes: n.bytes.slice(seg.offset, seg.offset + seg.length) } : seg));
+          edits.push({ checksum, meta: n.meta, size: n.bytes.length, source: oldChecksum, segments: withBytes });
+          continue;
+        }
         const patch = bsdiff(o.bytes, n.bytes);
         if (patchIsUseful(patch, n.bytes.length)) {
           bsdiffs.push({ checksum, meta: n.meta, size: n.bytes.length, source: oldChecksum, patch });
@@ -268,7 +309,7 @@ export async function generateStaticDelta(repo: Repo, options: DeltaGenerateOpti
     }
     regular.push({ checksum, size: obj.size });
   }
-  onProgress?.({ type: 'scan', newMetadata: newMetadata.length, newFiles: newFiles.length, modified: bsdiffs.length });
+  onProgress?.({ type: 'scan', newMetadata: newMetadata.length, newFiles: newFiles.length, modified: bsdiffs.length + edits.length });
 
   const parts: { bytes: Uint8Array; meta: DeltaPartMeta }[] = [];
   let current = new PartBuilder();
@@ -286,6 +327,10 @@ export async function generateStaticDelta(repo: Repo, options: DeltaGenerateOpti
     const bytes = await readMetadataObject(repo, m.type as 'dirtree' | 'dirmeta', m.checksum);
     await room(bytes.length);
     current.addMetadata(m, bytes);
+  }
+  for (const e of edits) {
+    await room(0);
+    current.addEdit(e.checksum, e.meta, e.size, e.source, e.segments);
   }
   for (const b of bsdiffs) {
     await room(0);
@@ -345,6 +390,7 @@ export async function generateStaticDelta(repo: Repo, options: DeltaGenerateOpti
     fallbacks,
     totalSize: superblock.length + partBytes + fallbacks.reduce((n, f) => n + f.compressedSize, 0),
     bsdiffObjects: bsdiffs.length,
+    editObjects: edits.length,
   };
 }
 
