@@ -440,7 +440,7 @@ async function assertTreeComplete(repo: Repo, rootTree: string, rootMeta: string
   for (const key of keys) {
     const checksum = key.slice(0, 64);
     const type = key.slice(65) as 'file' | 'dirmeta' | 'dirtree';
-    if (!(await hasObject(repo, type, checksum))) {
+    if (!hasObjectSync(repo, type, checksum)) {
       throw new CorruptError(`static delta to ${to} is incomplete: ${type} ${checksum} is missing`, { data: { checksum: to, missing: checksum } });
     }
   }
