@@ -96,8 +96,15 @@ export class Repo {
     return this.mode === 'archive';
   }
 
+  /**
+   * `ostree_repo_set_disable_fsync` (`ostree pull --disable-fsync`): nothing written through this
+   * open repository is fsynced, whatever `core.fsync` says; the config is not changed.
+   */
+  disableFsync = false;
+
   /** `core.fsync` (default true): whether object and ref writes are fsynced. */
   get fsync(): boolean {
+    if (this.disableFsync) return false;
     try {
       return this.config.getBoolean('core', 'fsync') ?? true;
     } catch {

@@ -1,5 +1,5 @@
 // `tsostree ostree pull` options around static deltas and HTTP: --disable-static-deltas,
-// --require-static-deltas (ostree's wording for a missing delta) and --http-header, against a
+// --require-static-deltas (ostree's wording for a missing delta), --disable-fsync and --http-header, against a
 // repository made by real ostree and served over loopback HTTP.
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -114,6 +114,32 @@ describe('tsostree ostree pull: static-delta and HTTP options', () => {
     const both = await runCli(['ostree', 'pull', `--repo=${empty}`, '--require-static-deltas', '--disable-static-deltas', 'origin', 'os/main']);
     expect(both.status).not.toBe(0);
     expect(both.stderr).toContain("Can't specify both --disable-static-deltas and --require-static-deltas");
+  });
+
+  it('--disable-fsync: no syncfs (a `sync` on PATH that records its calls) and no config change', async () => {
+    const bin = join(dir, 'fake-bin');
+    const log = join(dir, 'sync-calls.log');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'sync'), `#!/bin/sh\necho "$@" >> '${log}'\nexec /bin/sync "$@"\n`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath ?? ''}`;
+    try {
+      const quiet = clientAtV1('no-fsync');
+      const config = ostree(['config', `--repo=${quiet}`, 'get', 'core.mode']);
+      const r = await runCli(['ostree', 'pull', `--repo=${quiet}`, '--disable-fsync', 'origin', 'os/main']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(ostree(['rev-parse', `--repo=${quiet}`, 'origin:os/main'])).toBe(v2);
+      expect(await stat(log).catch(() => undefined)).toBeUndefined();
+      expect(() => ostree(['config', `--repo=${quiet}`, 'get', 'core.fsync'])).toThrow();
+      expect(ostree(['config', `--repo=${quiet}`, 'get', 'core.mode'])).toBe(config);
+      // Without the option the same pull syncs the filesystem.
+      const synced = clientAtV1('with-fsync');
+      expect((await runCli(['ostree', 'pull', `--repo=${synced}`, 'origin', 'os/main'])).status).toBe(0);
+      expect((await stat(log)).size).toBeGreaterThan(0);
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 
   it('--http-header sends NAME=VALUE with every request; a value without = is refused', async () => {

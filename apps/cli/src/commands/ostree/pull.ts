@@ -55,6 +55,7 @@ export function pullCommand(ctx: CliContext): Command {
     .option('--subpath <path>', 'only this sub-directory (repeatable)', collect)
     .option('--disable-static-deltas', 'do not use static deltas')
     .option('--require-static-deltas', 'fail unless static deltas bring the commits in')
+    .option('--disable-fsync', 'do not invoke fsync()')
     .option('--http-header <NAME=VALUE>', 'add an HTTP header to every request (repeatable)', collect)
     .option('--url <url>', 'pull from this URL instead of the remote\'s')
     .option('--network-retries <n>', 'retries per object (default 5)')
@@ -70,6 +71,7 @@ export function pullCommand(ctx: CliContext): Command {
           mirror?: boolean;
           subpath?: string[];
           disableStaticDeltas?: boolean;
+          disableFsync?: boolean;
           requireStaticDeltas?: boolean;
           httpHeader?: string[];
           url?: string;
@@ -85,6 +87,7 @@ export function pullCommand(ctx: CliContext): Command {
           wanted.unshift(remoteArg.slice(colon + 1));
         }
         const repo = await openRepo(ctx, opts.repo);
+        if (opts.disableFsync) repo.disableFsync = true;
         const started = Date.now();
         const onProgress = progressPrinter(ctx);
         const result = await pullRemote(repo, remote, {
