@@ -42,6 +42,21 @@ describe('checkoutCommit', () => {
     }
   });
 
+  it.each([1, 2])('bare-user -U hardlink checkout with %i thread(s) equals real ostree checkout -U', async (threads) => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree, { suid: true });
+    const r = join(dir, 'repo');
+    ostree(['init', `--repo=${r}`, '--mode=bare-user']);
+    ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+    ostree(['checkout', `--repo=${r}`, '-U', 'main', join(dir, 'theirs')]);
+    const progress: number[] = [];
+    await checkoutCommit(await Repo.open(r), 'main', join(dir, 'ours'), { userMode: true, threads, onProgress: (e) => progress.push(e.files) });
+    expect(await snapshotTree(join(dir, 'ours'), { owners: true })).toEqual(await snapshotTree(join(dir, 'theirs'), { owners: true }));
+    expect((await lstat(join(dir, 'ours/usr/bin/tool'))).nlink).toBe(3);
+    expect(progress.at(-1)).toBeGreaterThan(0);
+  });
+
   it('checks out real ostree commits (every mode) like real ostree does', async () => {
     const dir = await tempDir();
     const tree = join(dir, 'tree');
@@ -91,7 +106,7 @@ describe('checkoutCommit', () => {
 });
 
 describe('checkoutCommit on hostile trees', () => {
-  async function repoWithRawTree(files: [string, string][], dirs: [string, string, string][]) {
+  async function repoWithRawTree(files: [string, string][], dirs: [string, string, string][], mode: 'archive' | 'bare-user' = 'archive') {
     const { serializeGVariant } = await import('./format/gvariant/serialize.js');
     const { checksumToBytes } = await import('./format/checksum.js');
     const { serializeCommit } = await import('./format/commit.js');
@@ -100,7 +115,7 @@ describe('checkoutCommit on hostile trees', () => {
     const { storeContent } = await import('./repo-content.js');
     const { writeRef } = await import('./repo-refs.js');
     const dir = await tempDir();
-    const repo = await Repo.init(join(dir, 'repo'), { mode: 'archive' });
+    const repo = await Repo.init(join(dir, 'repo'), { mode });
     const content = await storeContent(repo, { uid: 0, gid: 0, mode: 0o100644, symlinkTarget: '', xattrs: [] }, Buffer.from('evil'));
     const meta = await writeMetadataObject(repo, 'dirmeta', serializeDirMeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }));
     const raw = serializeGVariant('(a(say)a(sayay))', [
@@ -124,15 +139,28 @@ describe('checkoutCommit on hostile trees', () => {
     ['duplicate entries', [['same', 'x'], ['same', 'x']] as [string, string][]],
     ['unsorted entries', [['b', 'x'], ['a', 'x']] as [string, string][]],
     ['an empty name', [['', 'x']] as [string, string][]],
-  ])('refuses %s and writes nothing outside the target', async (_what, files) => {
-    const { dir, repo } = await repoWithRawTree(files, []);
+  ])('refuses %s and writes nothing outside the target (archive copy and bare-user hardlink paths)', async (_what, files) => {
+    for (const mode of ['archive', 'bare-user'] as const) {
+      const { dir, repo } = await repoWithRawTree(files, [], mode);
+      await mkdir(join(dir, 'out'));
+      await expect(checkoutCommit(repo, 'evil', join(dir, 'out/target'), { userMode: mode === 'bare-user', threads: 2 })).rejects.toMatchObject({
+        code: expect.stringMatching(/^(Corrupt|Parse)$/),
+      });
+      const { existsSync } = await import('node:fs');
+      expect(existsSync(join(dir, 'out/escaped'))).toBe(false);
+      expect(existsSync('/tmp/escaped')).toBe(false);
+      expect(existsSync(join(dir, 'out/target'))).toBe(false);
+    }
+  });
+
+  it('a missing content object is NotFound on the two-thread hardlink path, and nothing is written outside', async () => {
+    const { dir, repo } = await repoWithRawTree([['a', 'x']], [], 'bare-user');
+    const { rm: remove, readdir } = await import('node:fs/promises');
+    for (const sub of await readdir(join(dir, 'repo/objects'))) {
+      for (const f of await readdir(join(dir, 'repo/objects', sub))) if (f.endsWith('.file')) await remove(join(dir, 'repo/objects', sub, f));
+    }
     await mkdir(join(dir, 'out'));
-    await expect(checkoutCommit(repo, 'evil', join(dir, 'out/target'))).rejects.toMatchObject({
-      code: expect.stringMatching(/^(Corrupt|Parse)$/),
-    });
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(join(dir, 'out/escaped'))).toBe(false);
-    expect(existsSync('/tmp/escaped')).toBe(false);
-    expect(existsSync(join(dir, 'out/target'))).toBe(false);
+    await expect(checkoutCommit(repo, 'evil', join(dir, 'out/target'), { userMode: true, threads: 2 })).rejects.toMatchObject({ code: 'NotFound' });
+    expect(await readdir(join(dir, 'out'))).toEqual(['target']);
   });
 });

@@ -1,5 +1,5 @@
-import { chmodSync, constants, linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
-import { chmod, copyFile, lchown, link, lstat, mkdir, open, readFile, rm, symlink, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { chmodSync, constants, lstatSync, mkdirSync, utimesSync } from 'node:fs';
+import { chmod, copyFile, lchown, link, lstat, open, readFile, rm, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
@@ -7,7 +7,7 @@ import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromS
 import { parseDirMeta, type DirMeta } from './format/dirmeta.js';
 import { parseDirTree } from './format/dirtree.js';
 import { parseFilezHeader } from './format/file-header.js';
-import { filenameProblem } from './format/validate.js';
+import { checkName, linkPlannedFiles, planTree, tryHardlinkSync } from './checkout-hardlink.js';
 import { commitParent, loadCommit } from './repo-commit.js';
 import { isSymlinkMode, openContent, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
@@ -26,6 +26,8 @@ export interface CheckoutOptions {
   subpath?: string;
   /** `--force-copy`: never hardlink. */
   forceCopy?: boolean;
+  /** Threads linking files in a hardlink checkout: 1 = main thread only (default: 2 when there are ≥ 2 CPUs and ≥ 4096 files). */
+  threads?: number;
   /** Files written concurrently (default 16). */
   concurrency?: number;
   signal?: AbortSignal;
@@ -63,11 +65,6 @@ function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
       queue.shift()?.();
     }
   };
-}
-
-function checkName(name: string, where: string): void {
-  const problem = filenameProblem(name);
-  if (problem) throw new CorruptError(`refusing to check out ${JSON.stringify(name)} in ${where}: ${problem}`);
 }
 
 /** Removes an existing non-directory at `dest` (union mode); refuses to replace a directory. */
@@ -208,50 +205,9 @@ async function canHardlinkObject(ctx: Ctx, checksum: string): Promise<boolean> {
   return true;
 }
 
-/**
- * The hardlink fast path: link(2) is a cheap metadata operation, so it runs synchronously rather
- * than paying a thread-pool round trip per file. Returns false when the object must be copied.
- */
-function tryHardlinkSync(ctx: Ctx, checksum: string, dest: string): boolean {
-  const src = objectPath(ctx.repo, checksum, 'file');
-  if (ctx.repo.mode === 'bare-user') {
-    const raw = ctx.repo.xattrs.get(src, 'user.ostreemeta');
-    // `(uuua(ayay))` starts with three big-endian u32s at fixed offsets: the mode is bytes 8..12.
-    if (!raw || raw.length < 12) return false;
-    const mode = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(8, false);
-    if (isSymlinkMode(mode)) {
-      // A symlink is stored as a small file holding the target (+ NUL): recreate it right here.
-      if (!ctx.opts.userMode) return false;
-      let target: string;
-      try {
-        const raw = readFileSync(src);
-        const end = raw.indexOf(0);
-        target = (end < 0 ? raw : raw.subarray(0, end)).toString('utf8');
-      } catch {
-        return false;
-      }
-      if (target.length === 0) return false;
-      try {
-        symlinkSync(target, dest);
-      } catch (error) {
-        throw fromSystemError(error, `creating symlink ${dest}`);
-      }
-      return true;
-    }
-  }
-  try {
-    linkSync(src, dest);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOENT') return false;
-    throw fromSystemError(error, `linking ${dest}`);
-  }
-}
-
 async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<void> {
   if (ctx.opts.union) await clearForFile(dest);
-  if (ctx.hardlink && tryHardlinkSync(ctx, checksum, dest)) return;
+  if (ctx.hardlink && tryHardlinkSync(ctx.repo, ctx.opts.userMode === true, objectPath(ctx.repo, checksum, 'file'), dest)) return;
   if (await canHardlinkObject(ctx, checksum)) {
     try {
       await link(objectPath(ctx.repo, checksum, 'file'), dest);
@@ -309,10 +265,6 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
   for (const f of tree.files) {
     checkName(f.name, dest);
     const target = join(dest, f.name);
-    if (ctx.hardlink && !ctx.opts.union && tryHardlinkSync(ctx, f.checksum, target)) {
-      ctx.files++;
-      continue;
-    }
     track(
       ctx.limit(async () => {
         await checkoutFile(ctx, f.checksum, target);
@@ -329,6 +281,37 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
   await Promise.all(tasks);
   if (errors.length > 0) throw errors[0];
   await applyDirMeta(ctx, meta, dest);
+}
+
+/** A fresh hardlink checkout: plan, directories, links on two threads, copies, directory metadata. */
+async function checkoutTreeLinked(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest: string): Promise<void> {
+  const { signal, onProgress } = ctx.opts;
+  const plan = planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), signal);
+  for (let i = 0; i < plan.dirs.length; i++) {
+    makeDir(ctx, plan.dirs[i]!.path);
+    if (i % 512 === 511) {
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(signal);
+    }
+  }
+  const fallback = await linkPlannedFiles(ctx.repo, plan, {
+    userMode: ctx.opts.userMode === true,
+    ...(ctx.opts.threads !== undefined ? { threads: ctx.opts.threads } : {}),
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress: (files: number) => onProgress({ files }) } : {}),
+  });
+  ctx.files = plan.objs.length - fallback.length;
+  const errors: unknown[] = [];
+  await Promise.all(
+    fallback.map((i) =>
+      ctx.limit(async () => {
+        await writeContentCopy(ctx, plan.checksums[i]!, plan.dests[i]!);
+        ctx.files++;
+      }).catch((e: unknown) => void errors.push(e)),
+    ),
+  );
+  if (errors.length > 0) throw errors[0];
+  for (let i = plan.dirs.length - 1; i >= 0; i--) await applyDirMeta(ctx, plan.dirs[i]!.meta, plan.dirs[i]!.path);
 }
 
 /**
@@ -379,7 +362,8 @@ export async function checkoutCommit(repo: Repo, rev: string, destination: strin
       await checkoutFile(ctx, fileChecksum, destination);
       return;
     }
-    await checkoutTree(ctx, treeChecksum, meta, destination, 0);
+    if (hardlink && !options.union) await checkoutTreeLinked(ctx, treeChecksum, meta, destination);
+    else await checkoutTree(ctx, treeChecksum, meta, destination, 0);
     options.onProgress?.({ files: ctx.files });
   });
 }

@@ -1,0 +1,187 @@
+/**
+ * The hardlink checkout fast path (a fresh target, objects on the same filesystem). The whole tree
+ * is planned first, from the dirtree objects alone: every name is validated before anything is
+ * written. Then directories are created (parents first), files are linked by the main thread and
+ * a worker thread together, and directory metadata is applied last (children first, so a read-only
+ * directory does not block its own checkout and the mtimes stay at 0).
+ *
+ * The syscalls run synchronously, in chunks with a yield to the event loop between them: each
+ * costs microseconds, and an async round trip through the libuv pool costs more than the call.
+ */
+import { availableParallelism } from 'node:os';
+import { linkSync, readFileSync, symlinkSync } from 'node:fs';
+import { CorruptError, fromSystemError, throwIfAborted } from '@tsostree/errors';
+import { parseDirTree } from './format/dirtree.js';
+import type { DirMeta } from './format/dirmeta.js';
+import { filenameProblem } from './format/validate.js';
+import { CHUNK, DONE, FALLBACK, HEADER, startLinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
+import { isSymlinkMode } from './repo-content.js';
+import { readMetadataObjectSync } from './repo-objects.js';
+import type { Repo } from './repo.js';
+import { nodeXattrs } from './xattrs.js';
+
+/** Below this many files a worker thread costs more than it saves. */
+const WORKER_MIN_FILES = 4096;
+/** Chunks the main thread runs between two yields to the event loop. */
+const CHUNKS_PER_YIELD = 4;
+
+export function checkName(name: string, where: string): void {
+  const problem = filenameProblem(name);
+  if (problem) throw new CorruptError(`refusing to check out ${JSON.stringify(name)} in ${where}: ${problem}`);
+}
+
+export interface TreePlan {
+  /** Directories in pre-order (parents before children); `[0]` is the root. */
+  dirs: { path: string; meta: DirMeta }[];
+  /** Per file: the object path, the destination path and the content checksum. */
+  objs: string[];
+  dests: string[];
+  checksums: string[];
+}
+
+/**
+ * Reads every dirtree below `treeChecksum` and lists what the checkout creates. Names are validated
+ * (a hostile tree fails here, before anything is written); the depth is bounded.
+ */
+export function planTree(
+  repo: Repo,
+  treeChecksum: string,
+  meta: DirMeta,
+  dest: string,
+  dirMeta: (checksum: string) => DirMeta,
+  signal?: AbortSignal,
+): TreePlan {
+  const plan: TreePlan = { dirs: [], objs: [], dests: [], checksums: [] };
+  const objects = repo.resolve('objects');
+  const suffix = repo.isArchive ? '.filez' : '.file';
+  const visit = (tree: string, m: DirMeta, path: string, depth: number): void => {
+    if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
+    if (plan.dirs.length % 256 === 0) throwIfAborted(signal);
+    const t = parseDirTree(readMetadataObjectSync(repo, 'dirtree', tree));
+    for (const f of t.files) checkName(f.name, path);
+    for (const d of t.dirs) checkName(d.name, path);
+    plan.dirs.push({ path, meta: m });
+    for (const f of t.files) {
+      // Checksums of a parsed dirtree are 64 hex digits: the object path is safe to build directly.
+      plan.objs.push(`${objects}/${f.checksum.slice(0, 2)}/${f.checksum.slice(2)}${suffix}`);
+      plan.dests.push(`${path}/${f.name}`);
+      plan.checksums.push(f.checksum);
+    }
+    for (const d of t.dirs) visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1);
+  };
+  visit(treeChecksum, meta, dest, 0);
+  return plan;
+}
+
+/**
+ * link(2) one object to `dest`, or recreate a bare-user symlink object as a symlink. Returns false
+ * when the object must take the copy path (another filesystem, too many links, metadata missing).
+ */
+export function tryHardlinkSync(repo: Repo, userMode: boolean, src: string, dest: string): boolean {
+  if (repo.mode === 'bare-user') {
+    const raw = repo.xattrs.get(src, 'user.ostreemeta');
+    // `(uuua(ayay))` starts with three big-endian u32s at fixed offsets: the mode is bytes 8..12.
+    if (!raw || raw.length < 12) return false;
+    const mode = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(8, false);
+    if (isSymlinkMode(mode)) {
+      // A symlink is stored as a small file holding the target (+ NUL): recreate it right here.
+      if (!userMode) return false;
+      let target: string;
+      try {
+        const bytes = readFileSync(src);
+        const end = bytes.indexOf(0);
+        target = (end < 0 ? bytes : bytes.subarray(0, end)).toString('utf8');
+      } catch {
+        return false;
+      }
+      if (target.length === 0) return false;
+      try {
+        symlinkSync(target, dest);
+      } catch (error) {
+        throw fromSystemError(error, `creating symlink ${dest}`);
+      }
+      return true;
+    }
+  }
+  try {
+    linkSync(src, dest);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOENT') return false;
+    throw fromSystemError(error, `linking ${dest}`);
+  }
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Links every planned file (the directories exist). Returns the indices of the files that must be
+ * copied instead. Uses a worker thread next to the main thread for big trees when the default
+ * xattr port is in use (a custom port cannot cross into the worker).
+ */
+export async function linkPlannedFiles(
+  repo: Repo,
+  plan: TreePlan,
+  opts: { userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void; threads?: number },
+): Promise<number[]> {
+  const n = plan.objs.length;
+  const shared = new SharedArrayBuffer((HEADER + n) * 4);
+  const state = new Int32Array(shared);
+  const readMeta = repo.mode === 'bare-user';
+  // An explicit thread count (tests) uses the worker whatever the size.
+  const threads = opts.threads ?? Math.min(2, availableParallelism());
+  const big = opts.threads !== undefined || n >= WORKER_MIN_FILES;
+  const useWorker = threads > 1 && n > 0 && big && (!readMeta || repo.xattrs === nodeXattrs);
+  let worker: Promise<WorkerOutcome> | undefined;
+  if (useWorker) worker = startLinkWorker({ shared, objs: plan.objs, dests: plan.dests, readMeta, userMode: opts.userMode });
+  try {
+    let sinceYield = 0;
+    let reported = 0;
+    for (;;) {
+      if (Atomics.load(state, 1) !== 0) break;
+      const start = Atomics.add(state, 0, 1) * CHUNK;
+      if (start >= n) break;
+      const end = Math.min(start + CHUNK, n);
+      for (let i = start; i < end; i++) {
+        state[HEADER + i] = tryHardlinkSync(repo, opts.userMode, plan.objs[i]!, plan.dests[i]!) ? DONE : FALLBACK;
+      }
+      if (++sinceYield >= CHUNKS_PER_YIELD) {
+        sinceYield = 0;
+        await yieldToLoop();
+        throwIfAborted(opts.signal);
+        const claimed = Math.min(n, Atomics.load(state, 0) * CHUNK);
+        if (opts.onProgress && claimed - reported >= 1000) {
+          reported = claimed;
+          opts.onProgress(claimed);
+        }
+      }
+    }
+    if (worker) {
+      const outcome = await worker;
+      worker = undefined;
+      if (!outcome.ok && outcome.index < 0) {
+        // The worker did not run (or died): whatever it left undone, the main thread does now.
+        for (let i = 0; i < n; i++) {
+          if (state[HEADER + i] === 0) state[HEADER + i] = tryHardlinkSync(repo, opts.userMode, plan.objs[i]!, plan.dests[i]!) ? DONE : FALLBACK;
+        }
+      } else if (!outcome.ok) {
+        const error = Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {});
+        const where = outcome.index >= 0 ? plan.dests[outcome.index] : 'the link worker';
+        throw fromSystemError(error, `linking ${where}`);
+      }
+    }
+  } finally {
+    if (worker) {
+      Atomics.store(state, 1, 1);
+      await worker;
+    }
+  }
+  const fallback: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = state[HEADER + i];
+    if (s === FALLBACK) fallback.push(i);
+    else if (s !== DONE) throw new CorruptError(`checkout stopped before ${plan.dests[i]}`);
+  }
+  return fallback;
+}
