@@ -14,7 +14,7 @@ import { CorruptError, fromSystemError, throwIfAborted } from '@tsostree/errors'
 import { parseDirTree } from './format/dirtree.js';
 import type { DirMeta } from './format/dirmeta.js';
 import { filenameProblem } from './format/validate.js';
-import { CHUNK, DONE, FALLBACK, HEADER, startLinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
+import { CHUNK, DIRS_CREATED, DONE, FALLBACK, HEADER, startLinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { isSymlinkMode } from './repo-content.js';
 import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
@@ -33,10 +33,11 @@ export function checkName(name: string, where: string): void {
 export interface TreePlan {
   /** Directories in pre-order (parents before children); `[0]` is the root. */
   dirs: { path: string; meta: DirMeta }[];
-  /** Per file: the object path, the destination path and the content checksum. */
+  /** Per file: the object path, the destination path, the content checksum, the index of its directory. */
   objs: string[];
   dests: string[];
   checksums: string[];
+  dirOf: number[];
 }
 
 /**
@@ -51,7 +52,7 @@ export function planTree(
   dirMeta: (checksum: string) => DirMeta,
   signal?: AbortSignal,
 ): TreePlan {
-  const plan: TreePlan = { dirs: [], objs: [], dests: [], checksums: [] };
+  const plan: TreePlan = { dirs: [], objs: [], dests: [], checksums: [], dirOf: [] };
   const objects = repo.resolve('objects');
   const suffix = repo.isArchive ? '.filez' : '.file';
   const visit = (tree: string, m: DirMeta, path: string, depth: number): void => {
@@ -60,12 +61,13 @@ export function planTree(
     const t = parseDirTree(readMetadataObjectSync(repo, 'dirtree', tree));
     for (const f of t.files) checkName(f.name, path);
     for (const d of t.dirs) checkName(d.name, path);
-    plan.dirs.push({ path, meta: m });
+    const dirIndex = plan.dirs.push({ path, meta: m }) - 1;
     for (const f of t.files) {
       // Checksums of a parsed dirtree are 64 hex digits: the object path is safe to build directly.
       plan.objs.push(`${objects}/${f.checksum.slice(0, 2)}/${f.checksum.slice(2)}${suffix}`);
       plan.dests.push(`${path}/${f.name}`);
       plan.checksums.push(f.checksum);
+      plan.dirOf.push(dirIndex);
     }
     for (const d of t.dirs) visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1);
   };
@@ -116,14 +118,15 @@ export function tryHardlinkSync(repo: Repo, userMode: boolean, src: string, dest
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Links every planned file (the directories exist). Returns the indices of the files that must be
- * copied instead. Uses a worker thread next to the main thread for big trees when the default
- * xattr port is in use (a custom port cannot cross into the worker).
+ * Creates the planned directories (with `makeDir`, in plan order) and links every planned file.
+ * Returns the indices of the files that must be copied instead. For big trees a worker thread
+ * links next to the main thread, starting while the main thread still creates directories, when
+ * the default xattr port is in use (a custom port cannot cross into the worker).
  */
-export async function linkPlannedFiles(
+export async function createPlannedTree(
   repo: Repo,
   plan: TreePlan,
-  opts: { userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void; threads?: number },
+  opts: { makeDir: (path: string) => void; userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void; threads?: number },
 ): Promise<number[]> {
   const n = plan.objs.length;
   const shared = new SharedArrayBuffer((HEADER + n) * 4);
@@ -134,8 +137,21 @@ export async function linkPlannedFiles(
   const big = opts.threads !== undefined || n >= WORKER_MIN_FILES;
   const useWorker = threads > 1 && n > 0 && big && (!readMeta || repo.xattrs === nodeXattrs);
   let worker: Promise<WorkerOutcome> | undefined;
-  if (useWorker) worker = startLinkWorker({ shared, objs: plan.objs, dests: plan.dests, readMeta, userMode: opts.userMode });
+  if (useWorker) {
+    worker = startLinkWorker({ shared, objs: plan.objs, dests: plan.dests, dirOf: Int32Array.from(plan.dirOf), readMeta, userMode: opts.userMode });
+  }
   try {
+    for (let i = 0; i < plan.dirs.length; i++) {
+      opts.makeDir(plan.dirs[i]!.path);
+      if (i % 16 === 15 || i === plan.dirs.length - 1) {
+        Atomics.store(state, DIRS_CREATED, i + 1);
+        Atomics.notify(state, DIRS_CREATED);
+      }
+      if (i % 512 === 511) {
+        await yieldToLoop();
+        throwIfAborted(opts.signal);
+      }
+    }
     let sinceYield = 0;
     let reported = 0;
     for (;;) {
@@ -174,6 +190,7 @@ export async function linkPlannedFiles(
   } finally {
     if (worker) {
       Atomics.store(state, 1, 1);
+      Atomics.notify(state, DIRS_CREATED);
       await worker;
     }
   }

@@ -6,13 +6,16 @@
  *
  * Shared state (one `Int32Array` over a `SharedArrayBuffer`):
  * - `[0]` next chunk to claim (Atomics.add), `[1]` stop flag (abort or a fatal error),
- * - `[2 + i]` outcome of job `i`: 0 not done, 1 linked/created, 2 must take the copy path.
+ * - `[2]` directories created so far (the main thread creates them in plan order while the worker
+ *   already links into the ones that exist: a chunk waits until the directory of its last file is there),
+ * - `[3 + i]` outcome of job `i`: 0 not done, 1 linked/created, 2 must take the copy path.
  * A fatal error is posted back with its job index; the main thread turns it into a typed error.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-export const HEADER = 2;
+export const HEADER = 3;
+export const DIRS_CREATED = 2;
 export const CHUNK = 256;
 export const DONE = 1;
 export const FALLBACK = 2;
@@ -21,7 +24,7 @@ export const FALLBACK = 2;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { shared, objs, dests, readMeta, userMode, xattrModule } = workerData;
+const { shared, objs, dests, dirOf, readMeta, userMode, xattrModule } = workerData;
 const state = new Int32Array(shared);
 const xattr = readMeta ? require(xattrModule) : undefined;
 const HEADER = ${HEADER}, CHUNK = ${CHUNK}, DONE = ${DONE}, FALLBACK = ${FALLBACK};
@@ -70,6 +73,12 @@ try {
     const start = Atomics.add(state, 0, 1) * CHUNK;
     if (start >= objs.length) break;
     const end = Math.min(start + CHUNK, objs.length);
+    for (;;) {
+      const made = Atomics.load(state, 2);
+      if (made > dirOf[end - 1] || Atomics.load(state, 1) !== 0) break;
+      Atomics.wait(state, 2, made, 100);
+    }
+    if (Atomics.load(state, 1) !== 0) break;
     for (index = start; index < end; index++) state[HEADER + index] = one(index);
   }
   parentPort.postMessage({ ok: true });
@@ -95,6 +104,7 @@ export function startLinkWorker(job: {
   shared: SharedArrayBuffer;
   objs: string[];
   dests: string[];
+  dirOf: Int32Array;
   readMeta: boolean;
   userMode: boolean;
 }): Promise<WorkerOutcome> {

@@ -1,4 +1,4 @@
-import { chmodSync, constants, lstatSync, mkdirSync, utimesSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, lchownSync, lstatSync, mkdirSync, utimesSync } from 'node:fs';
 import { chmod, copyFile, lchown, link, lstat, open, readFile, rm, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromS
 import { parseDirMeta, type DirMeta } from './format/dirmeta.js';
 import { parseDirTree } from './format/dirtree.js';
 import { parseFilezHeader } from './format/file-header.js';
-import { checkName, linkPlannedFiles, planTree, tryHardlinkSync } from './checkout-hardlink.js';
+import { checkName, createPlannedTree, planTree, tryHardlinkSync } from './checkout-hardlink.js';
 import { commitParent, loadCommit } from './repo-commit.js';
 import { isSymlinkMode, openContent, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
@@ -122,21 +122,16 @@ async function writeContentCopy(ctx: Ctx, checksum: string, dest: string): Promi
   }
   const obj = await openContent(repo, checksum);
   if (isSymlinkMode(obj.meta.mode)) return writeSymlink(ctx, obj.meta, dest);
-  if (repo.mode !== 'archive' && repo.mode !== 'bare-user') {
-    // The object file is the content: let the kernel copy it (copy_file_range/reflink).
+  if (repo.mode !== 'archive') {
+    // The object file is the content: let the kernel copy it (copy_file_range/reflink). A small
+    // file is copied synchronously: the syscalls cost less than the thread-pool round trips.
     try {
-      await copyFile(obj.path, dest, constants.COPYFILE_EXCL);
+      if (obj.size <= SYNC_COPY_LIMIT) copyFileSync(obj.path, dest, constants.COPYFILE_EXCL);
+      else await copyFile(obj.path, dest, constants.COPYFILE_EXCL);
     } catch (error) {
       throw fromSystemError(error, `copying to ${dest}`);
     }
-    return applyFileMeta(ctx, obj.meta, dest);
-  }
-  if (repo.mode === 'bare-user') {
-    try {
-      await copyFile(obj.path, dest, constants.COPYFILE_EXCL);
-    } catch (error) {
-      throw fromSystemError(error, `copying to ${dest}`);
-    }
+    if (obj.size <= SYNC_COPY_LIMIT) return applyFileMetaSync(ctx, obj.meta, dest);
     return applyFileMeta(ctx, obj.meta, dest);
   }
   return writeRegular(ctx, obj.meta, dest, async (fh) => {
@@ -147,6 +142,21 @@ async function writeContentCopy(ctx: Ctx, checksum: string, dest: string): Promi
     }
     if (total !== obj.size) throw new CorruptError(`Corrupted file object ${checksum}: size mismatch`, { data: { checksum } });
   });
+}
+
+/** Files up to this size are copied with synchronous syscalls. */
+const SYNC_COPY_LIMIT = 64 * 1024;
+
+function applyFileMetaSync(ctx: Ctx, meta: ContentMeta, dest: string): void {
+  try {
+    if (!ctx.opts.userMode) {
+      lchownSync(dest, meta.uid, meta.gid);
+      for (const x of meta.xattrs) ctx.repo.xattrs.set(dest, x.name, x.value);
+    }
+    chmodSync(dest, fileMode(meta, ctx));
+  } catch (error) {
+    throw isTsostreeError(error) ? error : fromSystemError(error, `setting metadata of ${dest}`);
+  }
 }
 
 async function applyFileMeta(ctx: Ctx, meta: ContentMeta, dest: string): Promise<void> {
@@ -287,14 +297,8 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
 async function checkoutTreeLinked(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest: string): Promise<void> {
   const { signal, onProgress } = ctx.opts;
   const plan = planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), signal);
-  for (let i = 0; i < plan.dirs.length; i++) {
-    makeDir(ctx, plan.dirs[i]!.path);
-    if (i % 512 === 511) {
-      await new Promise((resolve) => setImmediate(resolve));
-      throwIfAborted(signal);
-    }
-  }
-  const fallback = await linkPlannedFiles(ctx.repo, plan, {
+  const fallback = await createPlannedTree(ctx.repo, plan, {
+    makeDir: (path) => makeDir(ctx, path),
     userMode: ctx.opts.userMode === true,
     ...(ctx.opts.threads !== undefined ? { threads: ctx.opts.threads } : {}),
     ...(signal ? { signal } : {}),

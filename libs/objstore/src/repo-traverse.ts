@@ -2,7 +2,7 @@ import { NotFoundError, isTsostreeError } from '@tsostree/errors';
 import { parseCommit, type Commit } from './format/commit.js';
 import { parseDirTree } from './format/dirtree.js';
 import type { ObjectType } from './format/object-path.js';
-import { readMetadataObject } from './repo-objects.js';
+import { readMetadataObject, readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
 
 /** `checksum.type` keys of a set of objects. */
@@ -23,9 +23,18 @@ export interface TraverseOptions {
   onError?: (checksum: string, type: ObjectType, error: unknown) => void;
 }
 
+/** Trees read since the last yield to the event loop. */
+let treesSinceYield = 0;
+
 async function readTree(repo: Repo, checksum: string, options: TraverseOptions) {
+  // Dirtrees are small: a synchronous read costs a few microseconds, an async one a pool round trip
+  // (a 30,000-file tree has ~1,000 of them). Yield now and then so a caller's event loop still runs.
+  if (++treesSinceYield >= 256) {
+    treesSinceYield = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   try {
-    return parseDirTree(await readMetadataObject(repo, 'dirtree', checksum));
+    return parseDirTree(readMetadataObjectSync(repo, 'dirtree', checksum));
   } catch (error) {
     if (options.onError) {
       options.onError(checksum, 'dirtree', error);

@@ -6,13 +6,15 @@ import { checkoutCommit, loadCommit, vardictGet, type KeyFile, type Repo } from 
 import { deploymentRelPath, originRelPath, type Deployment } from './deployment.js';
 import { parseDeploymentName } from './deployment-name.js';
 import { assertNoSymlinkDirs, exists, rmrf, setImmutable, writeFileAtomic } from './fs-util.js';
-import { findKernelLayout } from './kernel-layout.js';
+import { findKernelLayout, type KernelLayout } from './kernel-layout.js';
 import type { Sysroot } from './sysroot.js';
 
 /** A deployment being written: loaded ones keep their entry; a new one has none yet. */
 export type WorkDeployment = Omit<Deployment, 'kernelArgs'> & {
   /** undefined: not set yet (inherited from the merge deployment when finalized). */
   kernelArgs: string | undefined;
+  /** The kernel layout found (and hashed) when this deployment was checked out, reused by the boot swap. */
+  kernelLayout?: KernelLayout;
 };
 
 export interface DeployTreeOptions {
@@ -136,6 +138,7 @@ export async function initializeDeployment(sysroot: Sysroot, opts: DeployTreeOpt
     unlocked: 'none',
     version: await commitVersionOf(repo, checksum),
     path: rel,
+    kernelLayout: layout,
   };
 }
 

@@ -37,7 +37,7 @@ async function statOrUndefined(path: string, follow = true): Promise<import('nod
 
 async function hashFile(hash: Hash, path: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const s = createReadStream(path);
+    const s = createReadStream(path, { highWaterMark: 1024 * 1024 });
     s.on('data', (chunk) => hash.update(chunk));
     s.on('end', resolve);
     s.on('error', (e) => reject(fromSystemError(e, `reading ${path}`)));

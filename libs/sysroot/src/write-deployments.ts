@@ -240,7 +240,8 @@ async function bootswap(sysroot: Sysroot, list: WorkDeployment[], opts: WriteDep
     throwIfAborted(opts.signal);
     const d = list[index]!;
     const dir = join(root, d.path);
-    const layout = await findKernelLayout(dir);
+    // The new deployment's kernel was hashed moments ago, when it was checked out: not again.
+    const layout = d.kernelLayout?.bootcsum === d.bootcsum ? d.kernelLayout : await findKernelLayout(dir);
     await installKernel(root, d, layout);
     await installOverlayInitrds(root, sysroot.runDir, d.overlayInitrds);
     const entry = buildDeploymentEntry({
