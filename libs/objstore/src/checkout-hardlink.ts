@@ -14,7 +14,7 @@ import { CorruptError, fromSystemError, throwIfAborted } from '@tsostree/errors'
 import { parseDirTree } from './format/dirtree.js';
 import type { DirMeta } from './format/dirmeta.js';
 import { filenameProblem } from './format/validate.js';
-import { CHUNK, DIRS_CREATED, DONE, FALLBACK, HEADER, startLinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
+import { CHUNK, DIR_CHUNK, DONE, FALLBACK, HEADER, NEXT_DIR_CHUNK, NEXT_FILE_CHUNK, STOP, startLinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { isSymlinkMode } from './repo-content.js';
 import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
@@ -31,8 +31,8 @@ export function checkName(name: string, where: string): void {
 }
 
 export interface TreePlan {
-  /** Directories in pre-order (parents before children); `[0]` is the root. */
-  dirs: { path: string; meta: DirMeta }[];
+  /** Directories in pre-order (parents before children); `[0]` is the root (parent -1). */
+  dirs: { path: string; meta: DirMeta; parent: number }[];
   /** Per file: the object path, the destination path, the content checksum, the index of its directory. */
   objs: string[];
   dests: string[];
@@ -55,13 +55,13 @@ export function planTree(
   const plan: TreePlan = { dirs: [], objs: [], dests: [], checksums: [], dirOf: [] };
   const objects = repo.resolve('objects');
   const suffix = repo.isArchive ? '.filez' : '.file';
-  const visit = (tree: string, m: DirMeta, path: string, depth: number): void => {
+  const visit = (tree: string, m: DirMeta, path: string, depth: number, parent: number): void => {
     if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
     if (plan.dirs.length % 256 === 0) throwIfAborted(signal);
     const t = parseDirTree(readMetadataObjectSync(repo, 'dirtree', tree));
     for (const f of t.files) checkName(f.name, path);
     for (const d of t.dirs) checkName(d.name, path);
-    const dirIndex = plan.dirs.push({ path, meta: m }) - 1;
+    const dirIndex = plan.dirs.push({ path, meta: m, parent }) - 1;
     for (const f of t.files) {
       // Checksums of a parsed dirtree are 64 hex digits: the object path is safe to build directly.
       plan.objs.push(`${objects}/${f.checksum.slice(0, 2)}/${f.checksum.slice(2)}${suffix}`);
@@ -69,9 +69,9 @@ export function planTree(
       plan.checksums.push(f.checksum);
       plan.dirOf.push(dirIndex);
     }
-    for (const d of t.dirs) visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1);
+    for (const d of t.dirs) visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1, dirIndex);
   };
-  visit(treeChecksum, meta, dest, 0);
+  visit(treeChecksum, meta, dest, 0, -1);
   return plan;
 }
 
@@ -117,11 +117,24 @@ export function tryHardlinkSync(repo: Repo, userMode: boolean, src: string, dest
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+type WaitAsync = (a: Int32Array, index: number, value: number, timeout: number) => { async: boolean; value: unknown };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+
+/** Resolves when `state[index]` may have changed from 0 (notified, or after at most 20 ms). */
+async function waitChange(state: Int32Array, index: number): Promise<void> {
+  if (waitAsync) {
+    const r = waitAsync(state, index, 0, 20);
+    if (r.async) await r.value;
+    return;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 /**
- * Creates the planned directories (with `makeDir`, in plan order) and links every planned file.
- * Returns the indices of the files that must be copied instead. For big trees a worker thread
- * links next to the main thread, starting while the main thread still creates directories, when
- * the default xattr port is in use (a custom port cannot cross into the worker).
+ * Creates the planned directories (the root with `makeDir`, which refuses an existing target) and
+ * links every planned file. Returns the indices of the files that must be copied instead. For big
+ * trees a worker thread does both phases next to the main thread (see checkout-link-worker.ts),
+ * when the default xattr port is in use (a custom port cannot cross into the worker).
  */
 export async function createPlannedTree(
   repo: Repo,
@@ -129,74 +142,100 @@ export async function createPlannedTree(
   opts: { makeDir: (path: string) => void; userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void; threads?: number },
 ): Promise<number[]> {
   const n = plan.objs.length;
-  const shared = new SharedArrayBuffer((HEADER + n) * 4);
-  const state = new Int32Array(shared);
+  const nd = plan.dirs.length;
+  const FILE0 = HEADER + nd;
+  const state = new Int32Array(new SharedArrayBuffer((HEADER + nd + n) * 4));
   const readMeta = repo.mode === 'bare-user';
   // An explicit thread count (tests) uses the worker whatever the size.
   const threads = opts.threads ?? Math.min(2, availableParallelism());
   const big = opts.threads !== undefined || n >= WORKER_MIN_FILES;
   const useWorker = threads > 1 && n > 0 && big && (!readMeta || repo.xattrs === nodeXattrs);
+  const stopped = (): boolean => Atomics.load(state, STOP) !== 0;
+  // The main thread waits asynchronously: the event loop must still see the worker exit or fail.
+  const waitDir = async (d: number): Promise<boolean> => {
+    while (Atomics.load(state, HEADER + d) === 0) {
+      if (stopped()) return false;
+      await waitChange(state, HEADER + d);
+    }
+    return true;
+  };
+  const makeDir = (d: number): void => {
+    opts.makeDir(plan.dirs[d]!.path);
+    Atomics.store(state, HEADER + d, 1);
+    Atomics.notify(state, HEADER + d);
+  };
+  const linkOne = (i: number): void => {
+    state[FILE0 + i] = tryHardlinkSync(repo, opts.userMode, plan.objs[i]!, plan.dests[i]!) ? DONE : FALLBACK;
+  };
+  makeDir(0);
   let worker: Promise<WorkerOutcome> | undefined;
   if (useWorker) {
-    worker = startLinkWorker({ shared, objs: plan.objs, dests: plan.dests, dirOf: Int32Array.from(plan.dirOf), readMeta, userMode: opts.userMode });
+    worker = startLinkWorker({
+      shared: state.buffer as SharedArrayBuffer,
+      objs: plan.objs,
+      dests: plan.dests,
+      dirOf: Int32Array.from(plan.dirOf),
+      dirPaths: plan.dirs.map((d) => d.path),
+      dirParent: Int32Array.from(plan.dirs, (d) => d.parent),
+      readMeta,
+      userMode: opts.userMode,
+    });
   }
   try {
-    for (let i = 0; i < plan.dirs.length; i++) {
-      opts.makeDir(plan.dirs[i]!.path);
-      if (i % 16 === 15 || i === plan.dirs.length - 1) {
-        Atomics.store(state, DIRS_CREATED, i + 1);
-        Atomics.notify(state, DIRS_CREATED);
-      }
-      if (i % 512 === 511) {
-        await yieldToLoop();
-        throwIfAborted(opts.signal);
-      }
-    }
     let sinceYield = 0;
+    const pause = async (): Promise<void> => {
+      if (++sinceYield < CHUNKS_PER_YIELD) return;
+      sinceYield = 0;
+      await yieldToLoop();
+      throwIfAborted(opts.signal);
+    };
+    dirs: for (;;) {
+      if (stopped()) break;
+      const start = 1 + Atomics.add(state, NEXT_DIR_CHUNK, 1) * DIR_CHUNK;
+      if (start >= nd) break;
+      for (let d = start; d < Math.min(start + DIR_CHUNK, nd); d++) {
+        if (!(await waitDir(plan.dirs[d]!.parent))) break dirs;
+        makeDir(d);
+      }
+      await pause();
+    }
     let reported = 0;
-    for (;;) {
-      if (Atomics.load(state, 1) !== 0) break;
-      const start = Atomics.add(state, 0, 1) * CHUNK;
+    files: for (;;) {
+      if (stopped()) break;
+      const start = Atomics.add(state, NEXT_FILE_CHUNK, 1) * CHUNK;
       if (start >= n) break;
       const end = Math.min(start + CHUNK, n);
-      for (let i = start; i < end; i++) {
-        state[HEADER + i] = tryHardlinkSync(repo, opts.userMode, plan.objs[i]!, plan.dests[i]!) ? DONE : FALLBACK;
-      }
-      if (++sinceYield >= CHUNKS_PER_YIELD) {
-        sinceYield = 0;
-        await yieldToLoop();
-        throwIfAborted(opts.signal);
-        const claimed = Math.min(n, Atomics.load(state, 0) * CHUNK);
-        if (opts.onProgress && claimed - reported >= 1000) {
-          reported = claimed;
-          opts.onProgress(claimed);
-        }
+      for (let d = plan.dirOf[start]!; d <= plan.dirOf[end - 1]!; d++) if (!(await waitDir(d))) break files;
+      for (let i = start; i < end; i++) linkOne(i);
+      await pause();
+      const claimed = Math.min(n, Atomics.load(state, NEXT_FILE_CHUNK) * CHUNK);
+      if (opts.onProgress && claimed - reported >= 1000) {
+        reported = claimed;
+        opts.onProgress(claimed);
       }
     }
     if (worker) {
       const outcome = await worker;
       worker = undefined;
-      if (!outcome.ok && outcome.index < 0) {
+      if (!outcome.ok && outcome.phase === undefined) {
         // The worker did not run (or died): whatever it left undone, the main thread does now.
-        for (let i = 0; i < n; i++) {
-          if (state[HEADER + i] === 0) state[HEADER + i] = tryHardlinkSync(repo, opts.userMode, plan.objs[i]!, plan.dests[i]!) ? DONE : FALLBACK;
-        }
+        for (let d = 1; d < nd; d++) if (Atomics.load(state, HEADER + d) === 0) makeDir(d);
+        for (let i = 0; i < n; i++) if (state[FILE0 + i] === 0) linkOne(i);
       } else if (!outcome.ok) {
         const error = Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {});
-        const where = outcome.index >= 0 ? plan.dests[outcome.index] : 'the link worker';
-        throw fromSystemError(error, `linking ${where}`);
+        if (outcome.phase === 'dir') throw fromSystemError(error, `creating directory ${plan.dirs[outcome.index]?.path}`);
+        throw fromSystemError(error, `linking ${plan.dests[outcome.index]}`);
       }
     }
   } finally {
     if (worker) {
-      Atomics.store(state, 1, 1);
-      Atomics.notify(state, DIRS_CREATED);
+      Atomics.store(state, STOP, 1);
       await worker;
     }
   }
   const fallback: number[] = [];
   for (let i = 0; i < n; i++) {
-    const s = state[HEADER + i];
+    const s = state[FILE0 + i];
     if (s === FALLBACK) fallback.push(i);
     else if (s !== DONE) throw new CorruptError(`checkout stopped before ${plan.dests[i]}`);
   }

@@ -248,16 +248,16 @@ function makeDir(ctx: Ctx, dest: string): void {
   }
 }
 
-async function applyDirMeta(ctx: Ctx, meta: DirMeta, dest: string): Promise<void> {
+function applyDirMeta(ctx: Ctx, meta: DirMeta, dest: string): void {
   try {
     if (!ctx.opts.userMode) {
-      await lchown(dest, meta.uid, meta.gid);
+      lchownSync(dest, meta.uid, meta.gid);
       for (const x of meta.xattrs) ctx.repo.xattrs.set(dest, x.name, x.value);
     }
     chmodSync(dest, ctx.opts.userMode ? meta.mode & 0o1777 : meta.mode & 0o7777);
     utimesSync(dest, 0, 0);
   } catch (error) {
-    throw fromSystemError(error, `setting metadata of ${dest}`);
+    throw isTsostreeError(error) ? error : fromSystemError(error, `setting metadata of ${dest}`);
   }
 }
 
@@ -290,7 +290,7 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
   }
   await Promise.all(tasks);
   if (errors.length > 0) throw errors[0];
-  await applyDirMeta(ctx, meta, dest);
+  applyDirMeta(ctx, meta, dest);
 }
 
 /** A fresh hardlink checkout: plan, directories, links on two threads, copies, directory metadata. */
@@ -315,7 +315,10 @@ async function checkoutTreeLinked(ctx: Ctx, treeChecksum: string, meta: DirMeta,
     ),
   );
   if (errors.length > 0) throw errors[0];
-  for (let i = plan.dirs.length - 1; i >= 0; i--) await applyDirMeta(ctx, plan.dirs[i]!.meta, plan.dirs[i]!.path);
+  for (let i = plan.dirs.length - 1; i >= 0; i--) {
+    applyDirMeta(ctx, plan.dirs[i]!.meta, plan.dirs[i]!.path);
+    if (i % 512 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**

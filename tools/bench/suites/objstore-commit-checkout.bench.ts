@@ -12,6 +12,8 @@ const FILES = Number(process.env.OBJSTORE_BENCH_FILES ?? 30_000);
 const BYTES = Number(process.env.OBJSTORE_BENCH_BYTES ?? 560 * 1024 * 1024);
 /** Runs per mode; the table shows the run with the median wall-time ratio (all ratios in the notes). */
 const REPEAT = Math.max(1, Number(process.env.OBJSTORE_BENCH_REPEAT ?? 3));
+/** Repository modes to run, comma-separated (default both: `bare-user,archive`). */
+const MODES = (process.env.OBJSTORE_BENCH_MODES ?? 'bare-user,archive').split(',').filter((m): m is 'bare-user' | 'archive' => m === 'bare-user' || m === 'archive');
 
 interface Sample {
   ours: Measurement;
@@ -63,7 +65,7 @@ const suite: BenchSuite = {
     const mb = (stats.bytes / 1e6).toFixed(0);
     const notes = `${stats.files} files + ${stats.symlinks} symlinks, ${stats.dirs} dirs, ${mb} MB`;
     const rows: BenchRow[] = [];
-    for (const mode of ['bare-user', 'archive'] as const) {
+    for (const mode of MODES) {
       const commits: Sample[] = [];
       const checkouts: Sample[] = [];
       let sameChecksum = true;
