@@ -146,6 +146,8 @@ export function startLinkWorker(job: {
     try {
       worker = new Worker(WORKER_SOURCE, {
         eval: true,
+        // Plain CommonJS with absolute requires: no loader hooks (`--import tsx` …) to start in it.
+        execArgv: [],
         workerData: { ...job, xattrModule: job.readMeta ? xattrModule() : undefined },
       });
     } catch (error) {
