@@ -25,6 +25,8 @@ const WORKER_MIN_FILES = 4096;
 /** Chunks the main thread runs between two yields to the event loop. */
 const CHUNKS_PER_YIELD = 4;
 
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export function checkName(name: string, where: string): void {
   const problem = filenameProblem(name);
   if (problem) throw new CorruptError(`refusing to check out ${JSON.stringify(name)} in ${where}: ${problem}`);
@@ -42,22 +44,26 @@ export interface TreePlan {
 
 /**
  * Reads every dirtree below `treeChecksum` and lists what the checkout creates. Names are validated
- * (a hostile tree fails here, before anything is written); the depth is bounded.
+ * (a hostile tree fails here, before anything is written); the depth is bounded. The reads are
+ * synchronous (small files), with a yield to the event loop every 128 directories.
  */
-export function planTree(
+export async function planTree(
   repo: Repo,
   treeChecksum: string,
   meta: DirMeta,
   dest: string,
   dirMeta: (checksum: string) => DirMeta,
   signal?: AbortSignal,
-): TreePlan {
+): Promise<TreePlan> {
   const plan: TreePlan = { dirs: [], objs: [], dests: [], checksums: [], dirOf: [] };
   const objects = repo.resolve('objects');
   const suffix = repo.isArchive ? '.filez' : '.file';
-  const visit = (tree: string, m: DirMeta, path: string, depth: number, parent: number): void => {
+  const visit = async (tree: string, m: DirMeta, path: string, depth: number, parent: number): Promise<void> => {
     if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
-    if (plan.dirs.length % 256 === 0) throwIfAborted(signal);
+    if (plan.dirs.length % 128 === 127) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+    }
     const t = parseDirTree(readMetadataObjectSync(repo, 'dirtree', tree));
     for (const f of t.files) checkName(f.name, path);
     for (const d of t.dirs) checkName(d.name, path);
@@ -69,9 +75,10 @@ export function planTree(
       plan.checksums.push(f.checksum);
       plan.dirOf.push(dirIndex);
     }
-    for (const d of t.dirs) visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1, dirIndex);
+    for (const d of t.dirs) await visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1, dirIndex);
   };
-  visit(treeChecksum, meta, dest, 0, -1);
+  throwIfAborted(signal);
+  await visit(treeChecksum, meta, dest, 0, -1);
   return plan;
 }
 
@@ -115,7 +122,6 @@ export function tryHardlinkSync(repo: Repo, userMode: boolean, src: string, dest
   }
 }
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 type WaitAsync = (a: Int32Array, index: number, value: number, timeout: number) => { async: boolean; value: unknown };
 const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;

@@ -296,7 +296,7 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
 /** A fresh hardlink checkout: plan, directories, links on two threads, copies, directory metadata. */
 async function checkoutTreeLinked(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest: string): Promise<void> {
   const { signal, onProgress } = ctx.opts;
-  const plan = planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), signal);
+  const plan = await planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), signal);
   const fallback = await createPlannedTree(ctx.repo, plan, {
     makeDir: (path) => makeDir(ctx, path),
     userMode: ctx.opts.userMode === true,
