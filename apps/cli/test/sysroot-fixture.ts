@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeSampleOsTree, type SampleOsOptions } from '../src/demo/sample-os.js';
+import { writeSampleOsTree, type SampleOsOptions } from './sample-os.js';
 
 export const run = promisify(execFile);
 

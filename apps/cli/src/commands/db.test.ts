@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSampleOsTree } from '../demo/sample-os.js';
+import { writeSampleOsTree } from '../../test/sample-os.js';
 import { runCli } from '../../test/run-cli.js';
 import { ostree, realSysroot, removeTree, tempDir } from '../../test/sysroot-fixture.js';
 

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSampleOsTree } from '../demo/sample-os.js';
+import { writeSampleOsTree } from '../../test/sample-os.js';
 import { runCli } from '../../test/run-cli.js';
 import { removeTree, tempDir } from '../../test/sysroot-fixture.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../test/run-cli.js';
+import { runCli } from './run-cli.js';
 import { SAMPLE_KERNEL_VERSION, writeSampleOsTree } from './sample-os.js';
 
 const run = promisify(execFile);
