@@ -169,9 +169,15 @@ LINK_FLAGS=(
 )
 mkdir -p "$OUT"
 emcc "${CFLAGS_COMMON[@]}" "${INCLUDES[@]}" -c "$HERE/glue.c" -o "$EMBUILD/glue.o"
+# repo_write keeping dependency order, under other names (see the file): upstream's source with one #define turned off.
+sed 's/^#define USE_REL_IDARRAY$/#undef USE_REL_IDARRAY/' "$SRC/$LIBSOLV_DIR/src/repo_write.c" > "$EMBUILD/repo_write_ordered.c"
+grep -qx '#undef USE_REL_IDARRAY' "$EMBUILD/repo_write_ordered.c" || { echo "repo_write.c: USE_REL_IDARRAY not found" >&2; exit 1; }
+# Compiled with the defines libsolv's own cmake gave repo_write.c.
+read -ra LIBSOLV_DEFINES <<< "$(sed -n 's/^C_DEFINES = //p' "$EMBUILD/libsolv/src/CMakeFiles/libsolv.dir/flags.make")"
+emcc "${CFLAGS_COMMON[@]}" "${LIBSOLV_DEFINES[@]}" "${INCLUDES[@]}" -I"$EMBUILD" -c "$HERE/repo-write-ordered.c" -o "$EMBUILD/repo-write-ordered.o"
 # Faster memcmp/strcmp/memcpy/memmove/realloc, linked ahead of libc's (see the file).
 emcc "${CFLAGS_COMMON[@]}" -mbulk-memory -fno-builtin -c "$HERE/libc-fast.c" -o "$EMBUILD/libc-fast.o"
-emcc "${OPT[@]}" "$EMBUILD/glue.o" "$EMBUILD/libc-fast.o" "${LIBS[@]}" "${LINK_FLAGS[@]}" -o "$EMBUILD/libsolv.mjs"
+emcc "${OPT[@]}" "$EMBUILD/glue.o" "$EMBUILD/repo-write-ordered.o" "$EMBUILD/libc-fast.o" "${LIBS[@]}" "${LINK_FLAGS[@]}" -o "$EMBUILD/libsolv.mjs"
 cp "$EMBUILD/libsolv.wasm" "$OUT/libsolv.wasm"
 cp "$EMBUILD/libsolv.mjs" "$OUT/libsolv.mjs"
 
@@ -208,6 +214,7 @@ cat > "$OUT/provenance.json" <<EOF
     "expat": { "debianSourcePackage": "expat", "version": "$EXPAT_VERSION", "orig": "$EXPAT_ORIG", "sha256": "$EXPAT_SHA256" },
     "glue": { "path": "tools/libsolv-wasm/glue.c", "sha256": "$(sha "$HERE/glue.c")" },
     "libc-fast": { "path": "tools/libsolv-wasm/libc-fast.c", "sha256": "$(sha "$HERE/libc-fast.c")" },
+    "repo-write-ordered": { "path": "tools/libsolv-wasm/repo-write-ordered.c", "sha256": "$(sha "$HERE/repo-write-ordered.c")" },
     "exports": { "path": "tools/libsolv-wasm/exports.txt", "sha256": "$(sha "$HERE/exports.txt")" }
   },
   "toolchain": { "emcc": "$EMCC_VERSION", "debianPackage": "emscripten $DEBIAN_EMSCRIPTEN" },

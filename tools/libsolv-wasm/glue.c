@@ -27,6 +27,7 @@
 #include "evr.h"
 #include "testcase.h"
 #include "repo_rpmmd.h"
+#include "repo_solv.h"
 #include "repo_repomdxml.h"
 #include "pool_parserpmrichdep.h"
 
@@ -179,6 +180,49 @@ EXPORT int tsl_repo_add_repomdxml(Repo *repo, const unsigned char *buf, int len,
   if (!fp)
     return pool_error(repo->pool, -1, "fmemopen failed");
   r = repo_add_repomdxml(repo, fp, flags);
+  fclose(fp);
+  return r;
+}
+
+/* repo_write keeping each package's dependency lists in order (repo-write-ordered.c). */
+int tsl_ordered_repo_write(Repo *repo, FILE *fp);
+
+/* Writes `repo` in libsolv's binary .solv format to a malloc'ed buffer: returns it (NULL on error, see
+   pool_errstr) and its length in *lenp; the caller frees it with free. Used to hand a repo parsed in one wasm
+   instance (a worker thread) to another, which reads it back with tsl_repo_add_solv: dependency lists keep
+   their order (repo-write-ordered.c), so the result is what parsing the rpm-md there would have given. */
+EXPORT unsigned char *tsl_repo_write(Repo *repo, int *lenp)
+{
+  char *buf = 0;
+  size_t len = 0;
+  FILE *fp = open_memstream(&buf, &len);
+  int r;
+  *lenp = 0;
+  if (!fp)
+    {
+      pool_error(repo->pool, -1, "open_memstream failed");
+      return 0;
+    }
+  r = tsl_ordered_repo_write(repo, fp);
+  if (fclose(fp) || r)
+    {
+      free(buf);
+      if (!r)
+        pool_error(repo->pool, -1, "repo_write: out of memory");
+      return 0;
+    }
+  *lenp = (int)len;
+  return (unsigned char *)buf;
+}
+
+/* Adds the packages of a .solv document (see tsl_repo_write), read from a JavaScript byte source. */
+EXPORT int tsl_repo_add_solv(Repo *repo, int source, int flags)
+{
+  FILE *fp = sourcefile(source);
+  int r;
+  if (!fp)
+    return pool_error(repo->pool, -1, "fopencookie failed");
+  r = repo_add_solv(repo, fp, flags);
   fclose(fp);
   return r;
 }

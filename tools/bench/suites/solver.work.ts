@@ -100,7 +100,7 @@ export async function loadRepos(dir: string): Promise<{ units: number }> {
     const installed = pool.createRepo('@System');
     installed.addRpmmd(readFileSync(join(dir, 'installed.xml')));
     pool.setInstalled(installed);
-    pool.createRepo('available').addRpmmd(readFileSync(join(dir, 'available.xml')));
+    await pool.createRepo('available').addRpmmdAsync(readFileSync(join(dir, 'available.xml')));
     pool.prepare();
     return { units: pool.solvableCount - 2 };
   } finally {

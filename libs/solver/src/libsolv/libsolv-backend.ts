@@ -96,14 +96,15 @@ function ref(info: SolvableInfo): PackageRef {
   return { name: info.name, evr: info.evr, arch: info.arch, repo: info.repo, nevra: info.nevra };
 }
 
-function loadRepo(pool: Pool, input: RepoInput): Repo {
+async function loadRepo(pool: Pool, input: RepoInput): Promise<Repo> {
   const repo = pool.createRepo(input.name);
   // dnf: lower priority number wins, lower cost wins; libsolv: higher wins.
   repo.setPriority(-(input.priority ?? 99), -(input.cost ?? 1000));
   const meta = input.metadata;
   switch (meta.type) {
     case 'rpm-md':
-      repo.addRpmmd(decompressMetadata(meta.primary, `primary of ${input.name}`), 'primary.xml');
+      // A large primary.xml is parsed on worker threads (Repo.addRpmmdAsync); same result as addRpmmd.
+      await repo.addRpmmdAsync(decompressMetadata(meta.primary, `primary of ${input.name}`), 'primary.xml');
       if (meta.filelists) repo.addRpmmd(decompressMetadata(meta.filelists, `filelists of ${input.name}`), 'filelists.xml', { extend: true });
       break;
     case 'testtags':
@@ -150,12 +151,12 @@ export class LibsolvBackend implements SolverBackend {
       pool.setArchPolicy(arches.filter((a) => a !== 'noarch').join(':'));
       let installed: Repo | undefined;
       if (request.installed) {
-        installed = loadRepo(pool, request.installed);
+        installed = await loadRepo(pool, request.installed);
         pool.setInstalled(installed);
       }
       for (const input of request.repos) {
         throwIfAborted(signal);
-        loadRepo(pool, input);
+        await loadRepo(pool, input);
       }
       pool.prepare();
       throwIfAborted(signal);

@@ -25,7 +25,7 @@ export class LibsolvModule {
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
   private readonly fns = new Map<string, (...args: number[]) => number>();
-  private readonly sources = new Map<number, { bytes: Uint8Array; pos: number }>();
+  private readonly sources = new Map<number, { chunks: readonly Uint8Array[]; index: number; pos: number }>();
   private nextSource = 1;
 
   constructor(readonly raw: LibsolvWasm) {
@@ -108,10 +108,11 @@ export class LibsolvModule {
   /**
    * Runs `fn` with `bytes` registered as a byte source: C code reads it as a FILE in blocks (glue.c sourcefile),
    * each block copied once into wasm memory, so a large document never has to fit in the wasm heap whole.
+   * Several chunks are read one after the other, as one document.
    */
-  withSource<T>(bytes: Uint8Array, fn: (source: number) => T): T {
+  withSource<T>(bytes: Uint8Array | readonly Uint8Array[], fn: (source: number) => T): T {
     const source = this.nextSource++;
-    this.sources.set(source, { bytes, pos: 0 });
+    this.sources.set(source, { chunks: bytes instanceof Uint8Array ? [bytes] : bytes, index: 0, pos: 0 });
     try {
       return fn(source);
     } finally {
@@ -123,11 +124,18 @@ export class LibsolvModule {
   private readSource(source: number, ptr: number, len: number): number {
     const s = this.sources.get(source);
     if (!s) return -1;
-    const n = Math.min(len, s.bytes.length - s.pos);
-    if (n <= 0) return 0;
-    this.raw.HEAPU8.set(s.bytes.subarray(s.pos, s.pos + n), ptr >>> 0);
-    s.pos += n;
-    return n;
+    for (;;) {
+      const chunk = s.chunks[s.index];
+      if (!chunk) return 0;
+      const n = Math.min(len, chunk.length - s.pos);
+      if (n > 0) {
+        this.raw.HEAPU8.set(chunk.subarray(s.pos, s.pos + n), ptr >>> 0);
+        s.pos += n;
+        return n;
+      }
+      s.index++;
+      s.pos = 0;
+    }
   }
 
   /** Runs `fn` with a temporary libsolv Queue. */
@@ -170,10 +178,15 @@ let compiled: Promise<WasmCompiled> | undefined;
 let current: LibsolvModule | undefined;
 let pending: Promise<LibsolvModule> | undefined;
 
-function compile(): Promise<WasmCompiled> {
+/** The emscripten loader, also imported by the rpm-md worker threads (rpmmd-workers.ts). */
+export const LOADER_URL = new URL('../../wasm/libsolv.mjs', import.meta.url);
+
+/** The compiled module (compiled once per process; worker threads are handed this one and share its code). */
+export function compileLibsolv(): Promise<WasmCompiled> {
   compiled ??= readFile(new URL('../../wasm/libsolv.wasm', import.meta.url)).then((bytes) => wasm.compile(bytes));
   return compiled;
 }
+const compile = compileLibsolv;
 
 /** Instantiates a new, independent libsolv instance (its own heap). */
 export async function createLibsolvModule(): Promise<LibsolvModule> {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError, ParseError } from '@tsostree/errors';
+import { InternalError, InvalidArgumentError, NotFoundError, ParseError } from '@tsostree/errors';
 import {
   DISTTYPE_RPM,
   REPO_EXTEND_SOLVABLES,
@@ -14,7 +14,9 @@ import {
   SELECTION_PROVIDES,
   SELECTION_REL,
 } from './constants.js';
-import { loadLibsolv, type LibsolvModule } from './libsolv-module.js';
+import { compileLibsolv, loadLibsolv, type LibsolvModule } from './libsolv-module.js';
+import { splitPrimary } from './rpmmd-split.js';
+import { partCount, startWorkers } from './rpmmd-workers.js';
 import { Solver } from './solver.js';
 
 /** Something that owns wasm memory and must be released exactly once. */
@@ -100,6 +102,64 @@ export class Repo implements Disposable {
     if (rc !== 0) {
       throw new ParseError(`${what} of repo ${this.name}: ${this.pool.lastError()}`, { data: { repo: this.name } });
     }
+  }
+
+  /**
+   * Like `addRpmmd`, but a large primary.xml (16 MiB and more, on a machine with several cores) is split at
+   * package boundaries and parsed on worker threads (this thread parses the first part), the parts merged back
+   * in document order through libsolv's `.solv` format: the same packages, with the same ids and data, as
+   * `addRpmmd`. `workers` forces the number of parts (1: sequential). If anything goes wrong in a part (bad
+   * XML, a worker that cannot start or traps), every worker is stopped, what was added is removed and the
+   * document is parsed again in one piece: errors are exactly `addRpmmd`'s.
+   */
+  async addRpmmdAsync(xml: Uint8Array, what = 'rpm-md', options: { extend?: boolean; workers?: number } = {}): Promise<void> {
+    // Only a first document into an empty repo is split (a failure can then be undone by emptying the repo).
+    const n = options.extend || this.size !== 0 ? 1 : partCount(xml.length, options.workers);
+    const parts = splitPrimary(xml, n);
+    if (!parts) return this.addRpmmd(xml, what, options);
+    const module = await compileLibsolv();
+    const lib = this.lib; // checked again after the await: the pool may have been disposed meanwhile
+    const [first, ...rest] = parts.bodies.map((body) => [parts.head, body, parts.tail]);
+    const workers = startWorkers(module, rest);
+    this.pool.dirty = true;
+    let merged = false;
+    try {
+      const rc = lib.withSource(first!, (source) => lib.call('tsl_repo_add_rpmmd', this.ptr, source, REPO_NO_INTERNALIZE));
+      if (rc === 0) {
+        const solvs = await workers.results.catch(() => undefined);
+        const again = this.lib;
+        merged = solvs !== undefined && solvs.every((solv) => again.withSource(solv, (source) => again.call('tsl_repo_add_solv', this.ptr, source, REPO_NO_INTERNALIZE)) === 0);
+      }
+    } finally {
+      await workers.cancel();
+    }
+    if (merged) return;
+    // Parse again as one document: the result, or the error and its line number, is then exactly addRpmmd's.
+    this.lib.call('repo_empty', this.ptr, 1);
+    this.addRpmmd(xml, what, options);
+  }
+
+  /** The repo in libsolv's binary `.solv` format (repo_write): what `addSolv` reads back, in this or another pool. */
+  writeSolv(): Uint8Array {
+    const lib = this.lib;
+    const lenp = lib.call('malloc', 4);
+    try {
+      const buf = lib.call('tsl_repo_write', this.ptr, lenp);
+      if (!buf) throw new InternalError(`writing repo ${this.name} as .solv: ${this.pool.lastError()}`);
+      const bytes = lib.raw.HEAPU8.slice(buf, buf + (lib.raw.HEAP32[lenp >>> 2] ?? 0));
+      lib.free(buf);
+      return bytes;
+    } finally {
+      lib.free(lenp);
+    }
+  }
+
+  /** Adds the packages of a `.solv` document (see `writeSolv`). */
+  addSolv(solv: Uint8Array): void {
+    const lib = this.lib;
+    this.pool.dirty = true;
+    const rc = lib.withSource(solv, (source) => lib.call('tsl_repo_add_solv', this.ptr, source, REPO_NO_INTERNALIZE));
+    if (rc !== 0) throw new ParseError(`.solv of repo ${this.name}: ${this.pool.lastError()}`, { data: { repo: this.name } });
   }
 
   /** Adds packages in libsolv's testtags format (the format testcases embed). */
