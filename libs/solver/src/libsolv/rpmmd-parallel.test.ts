@@ -3,12 +3,12 @@
 // fails must give addRpmmd's error, with every worker gone and nothing left on the heap.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ParseError } from '@tsostree/errors';
+import { InternalError, ParseError } from '@tsostree/errors';
 import { SOLVER_INSTALL, SOLVER_SOLVABLE_NAME } from './constants.js';
 import { compileLibsolv, loadLibsolv } from './libsolv-module.js';
 import { Pool, type DepKind, type Repo } from './pool.js';
 import { splitPrimary } from './rpmmd-split.js';
-import { PartFailure, startWorkers } from './rpmmd-workers.js';
+import { startWorkers } from './rpmmd-workers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const KINDS: DepKind[] = ['provides', 'requires', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'];
@@ -196,11 +196,14 @@ describe('parallel rpm-md load', () => {
     }
   });
 
-  it('a worker that cannot run rejects with a PartFailure and is terminated', async () => {
+  it('a worker that cannot run rejects with an InternalError and is terminated; a bad part with a ParseError', async () => {
     const part = [enc(primaryXml(3))];
     const broken = startWorkers({ not: 'a module' }, [part, part]);
-    await expect(broken.results).rejects.toBeInstanceOf(PartFailure);
+    await expect(broken.results).rejects.toBeInstanceOf(InternalError);
     await broken.cancel(); // resolves: no worker left running
+    const bad = startWorkers(await compileLibsolv(), [part, [enc('<metadata><package><name>x</nome></package></metadata>')]]);
+    await expect(bad.results).rejects.toBeInstanceOf(ParseError);
+    await bad.cancel();
     const fine = startWorkers(await compileLibsolv(), [part]);
     const [solv] = await fine.results;
     await fine.cancel();

@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { InternalError, ParseError } from '@tsostree/errors';
 import { DISTTYPE_RPM } from './constants.js';
 import { LOADER_URL } from './libsolv-module.js';
 
@@ -60,16 +61,6 @@ const fail = (message) => parentPort.postMessage({ type: 'error', message: Strin
 
 type WorkerMessage = { type: 'done'; solv: Uint8Array } | { type: 'error' | 'parse-error'; message: string };
 
-/** Why a part could not be parsed on a worker: a parse error in the document, or the worker itself failed. */
-export class PartFailure extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'parse' | 'worker',
-  ) {
-    super(message);
-  }
-}
-
 /** How many parts to parse a document of `bytes` in (1: not worth splitting). */
 export function partCount(bytes: number, requested?: number): number {
   if (requested !== undefined) return Math.max(1, Math.floor(requested));
@@ -82,7 +73,10 @@ export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
 /** Parts being parsed on worker threads. */
 export interface WorkerParse {
-  /** The parts' `.solv` documents, in order; rejects with a PartFailure as soon as one part fails. */
+  /**
+   * The parts' `.solv` documents, in order. Rejects as soon as one part fails: `ParseError` for a part libsolv
+   * could not parse, `InternalError` for a worker that could not run (data.part: the part's index).
+   */
   readonly results: Promise<Uint8Array[]>;
   /** Terminates every worker (those still running and those done); resolves when all are gone. */
   cancel(): Promise<void>;
@@ -97,7 +91,7 @@ export function startWorkers(module: object, parts: readonly (readonly Uint8Arra
   const workers: Worker[] = [];
   const results = Promise.all(
     parts.map(
-      (chunks) =>
+      (chunks, part) =>
         new Promise<Uint8Array>((resolve, reject) => {
           // Private copies, handed over without another copy (a view would carry its whole buffer along).
           const own = chunks.map((c) => new Uint8Array(c));
@@ -109,10 +103,11 @@ export function startWorkers(module: object, parts: readonly (readonly Uint8Arra
           workers.push(worker);
           worker.on('message', (message: WorkerMessage) => {
             if (message.type === 'done') resolve(message.solv);
-            else reject(new PartFailure(message.message, message.type === 'parse-error' ? 'parse' : 'worker'));
+            else if (message.type === 'parse-error') reject(new ParseError(`rpm-md part ${part}: ${message.message}`, { data: { part } }));
+            else reject(new InternalError(`rpm-md worker for part ${part}: ${message.message}`, { data: { part } }));
           });
-          worker.on('error', (error) => reject(new PartFailure(error.message, 'worker')));
-          worker.on('exit', (code) => reject(new PartFailure(`rpm-md worker exited with code ${code}`, 'worker')));
+          worker.on('error', (error) => reject(new InternalError(`rpm-md worker for part ${part}: ${error.message}`, { cause: error, data: { part } })));
+          worker.on('exit', (code) => reject(new InternalError(`rpm-md worker for part ${part} exited with code ${code}`, { data: { part } })));
         }),
     ),
   );
