@@ -97,6 +97,7 @@ export function startWorkers(module: object, parts: readonly (readonly Uint8Arra
           const own = chunks.map((c) => new Uint8Array(c));
           const worker = new Worker(WORKER_SOURCE, {
             eval: true,
+            execArgv: [], // plain Node: the worker imports only the emscripten loader (no parent loader hooks)
             workerData: { module, loader: LOADER_URL.href, chunks: own, disttype: DISTTYPE_RPM },
             transferList: own.map((c) => c.buffer),
           });
