@@ -16,7 +16,7 @@ import {
 } from './constants.js';
 import { compileLibsolv, loadLibsolv, type LibsolvModule } from './libsolv-module.js';
 import { splitPrimary } from './rpmmd-split.js';
-import { partCount, startWorkers } from './rpmmd-workers.js';
+import { FIRST_PART_WEIGHT, partCount, startWorkers } from './rpmmd-workers.js';
 import { Solver } from './solver.js';
 
 /** Something that owns wasm memory and must be released exactly once. */
@@ -115,7 +115,7 @@ export class Repo implements Disposable {
   async addRpmmdAsync(xml: Uint8Array, what = 'rpm-md', options: { extend?: boolean; workers?: number } = {}): Promise<void> {
     // Only a first document into an empty repo is split (a failure can then be undone by emptying the repo).
     const n = options.extend || this.size !== 0 ? 1 : partCount(xml.length, options.workers);
-    const parts = splitPrimary(xml, n);
+    const parts = splitPrimary(xml, n, FIRST_PART_WEIGHT);
     if (!parts) return this.addRpmmd(xml, what, options);
     const module = await compileLibsolv();
     const lib = this.lib; // checked again after the await: the pool may have been disposed meanwhile

@@ -8,13 +8,13 @@ import { SOLVER_INSTALL, SOLVER_SOLVABLE_NAME } from './constants.js';
 import { compileLibsolv, loadLibsolv } from './libsolv-module.js';
 import { Pool, type DepKind, type Repo } from './pool.js';
 import { splitPrimary } from './rpmmd-split.js';
-import { startWorkers } from './rpmmd-workers.js';
+import { FIRST_PART_WEIGHT, startWorkers } from './rpmmd-workers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const KINDS: DepKind[] = ['provides', 'requires', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances'];
 
 /** A primary.xml of `count` packages with every kind of dependency, rich deps, files, epochs, several arches. */
-function primaryXml(count: number, middle = ''): string {
+function primaryXml(count: number, middle = '', middleAt = Math.floor(count / 2)): string {
   const pkgs: string[] = [];
   for (let i = 0; i < count; i++) {
     const name = `p${i}`;
@@ -39,7 +39,7 @@ function primaryXml(count: number, middle = ''): string {
         `<rpm:supplements><rpm:entry name="(${dep(10)} and ${dep(11)})"/></rpm:supplements><rpm:enhances><rpm:entry name="${dep(12)}"/></rpm:enhances>` +
         `${files}</format></package>`,
     );
-    if (i === Math.floor(count / 2)) pkgs.push(middle);
+    if (i === middleAt) pkgs.push(middle);
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="${count}">\n${pkgs.join('\n')}\n</metadata>\n`;
 }
@@ -82,6 +82,8 @@ describe('splitting primary.xml', () => {
     expect(text(parts.tail).trim()).toBe('</metadata>');
     const whole = text(xml);
     expect(text(parts.head) + parts.bodies.map(text).join('')).toBe(whole.slice(0, whole.lastIndexOf('</metadata>')));
+    const weighted = splitPrimary(xml, 2, 2)!.bodies;
+    expect(weighted[0]!.length / weighted[1]!.length).toBeCloseTo(2, 0);
   });
 
   it('leaves documents of another shape whole', () => {
@@ -160,10 +162,11 @@ describe('parallel rpm-md load', () => {
   });
 
   it('a cut inside a comment makes that part fail, and the document is parsed whole instead', async () => {
-    // The comment sits at the middle of the document, so the 2-part cut lands on a `<package` inside it.
-    const comment = `<!-- ${Array.from({ length: 400 }, (_, i) => `<package type="rpm"><name>ghost${i}</name>`).join('\n')} -->`;
-    const xml = enc(primaryXml(200, comment));
-    const parts = splitPrimary(xml, 2)!;
+    // The comment sits where the 2-part cut goes (the first part is FIRST_PART_WEIGHT times the second), so the
+    // cut lands on a `<package` inside it.
+    const comment = `<!-- ${Array.from({ length: 2000 }, (_, i) => `<package type="rpm"><name>ghost${i}</name>`).join('\n')} -->`;
+    const xml = enc(primaryXml(200, comment, Math.floor((200 * FIRST_PART_WEIGHT) / (FIRST_PART_WEIGHT + 1)) - 5));
+    const parts = splitPrimary(xml, 2, FIRST_PART_WEIGHT)!;
     expect(new TextDecoder().decode(parts.bodies[1]!.subarray(0, 40))).toContain('ghost');
     const seq = await load(xml);
     const par = await load(xml, 2);

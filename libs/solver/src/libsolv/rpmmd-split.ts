@@ -44,8 +44,11 @@ function nextPackage(buf: Buffer, from: number, end: number): number {
   return -1;
 }
 
-/** Splits `xml` into `parts` pieces of about equal size, or returns undefined when it should not be split. */
-export function splitPrimary(xml: Uint8Array, parts: number): RpmmdParts | undefined {
+/**
+ * Splits `xml` into `parts` pieces, or returns undefined when it should not be split. The first piece is
+ * `firstWeight` times the size of each of the others (all equal by default).
+ */
+export function splitPrimary(xml: Uint8Array, parts: number, firstWeight = 1): RpmmdParts | undefined {
   if (parts < 2) return undefined;
   const buf = asBuffer(xml);
   const first = nextPackage(buf, 0, buf.length);
@@ -61,7 +64,7 @@ export function splitPrimary(xml: Uint8Array, parts: number): RpmmdParts | undef
   const bodies: Uint8Array[] = [];
   let start = first;
   for (let k = 1; k < parts; k++) {
-    const target = first + Math.floor(((close - first) * k) / parts);
+    const target = first + Math.floor(((close - first) * (firstWeight + k - 1)) / (firstWeight + parts - 1));
     if (target <= start) continue;
     const cut = nextPackage(buf, target, close);
     if (cut === -1) break;
