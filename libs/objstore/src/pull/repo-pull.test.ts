@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTree } from '../../test/ostree-fixture.js';
@@ -9,7 +9,7 @@ import { makeSampleTree } from '../../test/trees.js';
 import { ostree, tempDir } from '../../test/tmp.js';
 import { checkoutCommit } from '../repo-checkout.js';
 import { commitDirectory } from '../repo-commit.js';
-import { isPartial } from '../repo-fsck.js';
+import { fsckRepo, isPartial } from '../repo-fsck.js';
 import { readRef } from '../repo-refs.js';
 import { addRemote } from '../repo-remotes.js';
 import { updateSummary } from '../repo-summary.js';
@@ -207,6 +207,40 @@ describe('tsostree pulls from a repository written by real ostree (nginx)', () =
     expect(await readRef(back, 'main')).toBe(head);
     ostree(['fsck', `--repo=${back.path}`]);
     expect(await ostreeCheckout(back.path, 'main', join(dir, 'co'))).toEqual(reference);
+  });
+});
+
+describe('updates walk the whole new commit, like ostree (nginx)', () => {
+  it('an update refetches an object lost from an unchanged subtree, as real ostree pull does', async () => {
+    const work = await tempDir();
+    const srv = servedDir();
+    const tree = join(work, 'tree');
+    makeTree(tree);
+    const src = await Repo.init(srv.path, { mode: 'archive' });
+    const v1 = await commitDirectory(src, tree, { branch: 'main', subject: 'v1', timestamp: 1_700_000_000 });
+    await updateSummary(src);
+    const repo = await Repo.init(join(work, 'client'), { mode: 'archive' });
+    await addRemote(repo, 'origin', srv.url, { noGpgVerify: true });
+    await pullRemote(repo, 'origin', { refs: ['main'] });
+    // An object of the unchanged subtree wide/ goes missing behind the repository's back.
+    const lost = ostree(['ls', `--repo=${repo.path}`, '-C', 'main', '/wide/file-0000-']).trim().split(/\s+/)[4]!;
+    const lostPath = (r: string): string => join(r, 'objects', lost.slice(0, 2), `${lost.slice(2)}.filez`);
+    rmSync(lostPath(repo.path));
+
+    writeFileSync(join(tree, 'a'), 'v2\n');
+    await commitDirectory(src, tree, { branch: 'main', subject: 'v2', timestamp: 1_700_000_100, parent: v1.checksum });
+    await updateSummary(src);
+    const theirs = join(work, 'client-ostree');
+    cpSync(repo.path, theirs, { recursive: true });
+    ostree(['pull', `--repo=${theirs}`, 'origin', 'main']);
+    const update = await pullRemote(repo, 'origin', { refs: ['main'] });
+    // ostree marks a new commit partial while it fetches it, and a partial commit's stored dirtrees
+    // are scanned too: the whole tree is walked and the lost object comes back, on both sides.
+    expect(existsSync(lostPath(theirs))).toBe(true);
+    expect({ content: update.contentFetched, metadata: update.metadataFetched }).toEqual({ content: 2, metadata: 2 });
+    expect(existsSync(lostPath(repo.path))).toBe(true);
+    expect((await fsckRepo(repo)).problems).toEqual([]);
+    ostree(['fsck', `--repo=${repo.path}`]);
   });
 });
 
