@@ -1,7 +1,7 @@
 // The benchmark harness behind `npm run bench`: each suite measures tsostree and the real tool
 // on the same input, in separate processes, and reports wall time and peak RSS side by side.
 // Benchmarks print numbers; they never assert on them.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -123,4 +123,18 @@ export function formatRows(suite: string, rows: readonly BenchRow[]): string {
     lines.push(`  ${parts.join(' ')}`);
   }
   return lines.join('\n');
+}
+
+/** A suite's `unavailable` check for the external tools it runs: the first one not on PATH, as the reason. */
+export function requireTools(...tools: string[]): () => string | undefined {
+  return () => {
+    for (const tool of tools) {
+      try {
+        execFileSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' });
+      } catch {
+        return `${tool} is not installed (tools/setup.sh installs it)`;
+      }
+    }
+    return undefined;
+  };
 }

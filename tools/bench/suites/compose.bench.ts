@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BenchSuite, Measurement } from '../harness.js';
+import { requireTools, type BenchSuite, type Measurement } from '../harness.js';
 import { buildComposeFixtureRepo, FIXTURE_TREEFILE_PACKAGES } from '@tsostree/compose/testing';
 
 const RUNS = 3;
@@ -23,16 +23,7 @@ async function best(measure: (i: number) => Promise<Measurement>): Promise<Measu
 
 const suite: BenchSuite = {
   name: 'compose tree: fixture set vs dnf --installroot + ostree commit',
-  unavailable: () => {
-    for (const tool of ['dnf', 'ostree', 'rpmbuild', 'createrepo_c', 'bwrap']) {
-      try {
-        execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-      } catch {
-        return `${tool} is not installed (tools/setup.sh installs it)`;
-      }
-    }
-    return undefined;
-  },
+  unavailable: requireTools('dnf', 'ostree', 'rpmbuild', 'createrepo_c', 'bwrap'),
   async run({ workDir, timeCommand, timeOurs }) {
     const { repoDir } = await buildComposeFixtureRepo({ variant: 'v1' });
     const url = pathToFileURL(repoDir).href;

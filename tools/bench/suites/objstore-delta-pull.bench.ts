@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startNginx, type NginxServer } from '@tsostree/objstore/testing';
-import type { BenchRow, BenchSuite, Measurement } from '../harness.js';
+import { requireTools, type BenchRow, type BenchSuite, type Measurement } from '../harness.js';
 
 const FILES = Number(process.env.OBJSTORE_DELTA_PULL_FILES ?? 3_000);
 const BYTES = Number(process.env.OBJSTORE_DELTA_PULL_BYTES ?? 80 * 1024 * 1024);
@@ -49,16 +49,7 @@ function medianRow(name: string, samples: Sample[], notes: string): BenchRow {
 
 const suite: BenchSuite = {
   name: 'objstore static-delta pull over HTTP (nginx on loopback, OS-like tree v1 → v2, tsostree vs ostree)',
-  unavailable: () => {
-    for (const tool of ['ostree', 'nginx']) {
-      try {
-        execFileSync(tool, [tool === 'nginx' ? '-v' : '--version'], { stdio: 'ignore' });
-      } catch {
-        return `${tool} is not installed`;
-      }
-    }
-    return undefined;
-  },
+  unavailable: requireTools('ostree', 'nginx'),
   async run({ workDir, timeCommand, timeOurs }) {
     const treeWork = join(import.meta.dirname, 'objstore-commit-checkout.work.ts');
     const deltaWork = join(import.meta.dirname, 'objstore-delta.work.ts');

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNginx } from '@tsostree/objstore/testing';
-import type { BenchRow, BenchSuite } from '../harness.js';
+import { requireTools, type BenchRow, type BenchSuite } from '../harness.js';
 import type { TreeStats } from './objstore-commit-checkout.work.js';
 
 const FILES = Number(process.env.OBJSTORE_BENCH_FILES ?? 30_000);
@@ -15,16 +15,7 @@ const mb = (n: number): string => (n / 1e6).toFixed(1);
 
 const suite: BenchSuite = {
   name: 'objstore pull over HTTP (nginx on loopback, OS-like tree, tsostree vs ostree)',
-  unavailable: () => {
-    for (const tool of ['ostree', 'nginx']) {
-      try {
-        execFileSync(tool, [tool === 'nginx' ? '-v' : '--version'], { stdio: 'ignore' });
-      } catch {
-        return `${tool} is not installed`;
-      }
-    }
-    return undefined;
-  },
+  unavailable: requireTools('ostree', 'nginx'),
   async run({ workDir, timeCommand, timeOurs }) {
     const commitWork = join(import.meta.dirname, 'objstore-commit-checkout.work.ts');
     const work = join(import.meta.dirname, 'objstore-pull.work.ts');
