@@ -1,24 +1,14 @@
 // The same sequence of operations with the real `ostree admin` (2022.7) and with our library, on
 // the same commits: after every step both sysroots must be identical — every file, directory and
 // symlink with its mode, owner and content hash or target (timestamps and inode numbers aside).
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../test/ostree-cli.js';
-import { makePair, type Pair } from '../test/pair.js';
+import { editEtc, makePair, type Pair } from '../test/pair.js';
 import { Sysroot } from './index.js';
 
 const LIBOSTREE_PY = fileURLToPath(new URL('../test/libostree.py', import.meta.url));
-
-function editEtc(root: string, deployment: string): void {
-  const etc = join(root, deployment, 'etc');
-  appendFileSync(join(etc, 'a.conf'), 'local edit\n');
-  rmSync(join(etc, 'b.conf'));
-  writeFileSync(join(etc, 'new.conf'), 'added locally\n');
-  mkdirSync(join(etc, 'local.d'));
-  writeFileSync(join(etc, 'local.d/x.conf'), 'x\n');
-}
 
 describe('differential: ostree admin vs @tsostree/sysroot', () => {
   let p: Pair;

@@ -3,25 +3,16 @@
 // namespace, test/booted-ostree.ts), our library on a twin sysroot with the same commits and
 // `booted: { deployment }`. After every step the two sysroots — and the two /run directories,
 // which hold the staged-deployment record — must be identical, and the printed lines the same.
-import { appendFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootedAdmin, bootedAdminOk, type BootedOstree } from './testing/index.js';
-import { makePair, type Pair } from '../test/pair.js';
+import { editEtc, makePair, type Pair } from '../test/pair.js';
 import { snapshotLines, snapshotTree } from '../test/tree-snapshot.js';
 import { Sysroot, type BootedSpec, type Deployment } from './index.js';
 
 const ETC1 = { 'a.conf': 'a1\n', 'b.conf': 'b1\n', 'sub/c.conf': 'c1\n' };
 const ETC2 = { 'a.conf': 'a2\n', 'b.conf': 'b1\n', 'sub/c.conf': 'c1\n', 'd.conf': 'new default\n' };
-
-function editEtc(root: string, deployment: string): void {
-  const etc = join(root, deployment, 'etc');
-  appendFileSync(join(etc, 'a.conf'), 'local edit\n');
-  rmSync(join(etc, 'b.conf'));
-  writeFileSync(join(etc, 'new.conf'), 'added locally\n');
-  mkdirSync(join(etc, 'local.d'));
-  writeFileSync(join(etc, 'local.d/x.conf'), 'x\n');
-}
 
 describe('differential (booted): ostree admin deploy --stage / finalize-staged vs @tsostree/sysroot', () => {
   let p: Pair;

@@ -1,5 +1,5 @@
 // Two sysroots fed the same commits: one driven by the real `ostree admin`, one by our library.
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initFs, initStateroot } from '../src/index.js';
 import { commitTree, ostree, scratch, writeTree, type TreeOptions } from './ostree-cli.js';
@@ -60,4 +60,14 @@ export async function makePair(label: string, stateroots: string[] = ['testos'])
       ours: snapshotLines(snapshotTree(ours, { exclude: ignorePath })),
     }),
   };
+}
+
+/** The local /etc edits the differential tests make in a deployment: one modified, one removed, two added. */
+export function editEtc(root: string, deployment: string): void {
+  const etc = join(root, deployment, 'etc');
+  appendFileSync(join(etc, 'a.conf'), 'local edit\n');
+  rmSync(join(etc, 'b.conf'));
+  writeFileSync(join(etc, 'new.conf'), 'added locally\n');
+  mkdirSync(join(etc, 'local.d'));
+  writeFileSync(join(etc, 'local.d/x.conf'), 'x\n');
 }
