@@ -31,6 +31,13 @@ describe('differential (booted): ostree admin deploy --stage / finalize-staged v
     const d = (await open()).deployments[index]!;
     booted = { stateroot: d.stateroot, checksum: d.checksum, serial: d.serial, path: d.path };
   };
+  /** finalize-staged on both sides; the lines ours reports are the ones ostree prints. */
+  const finalizeBoth = async (): Promise<void> => {
+    const theirsOut = admin(['finalize-staged']);
+    const lines: string[] = [];
+    await (await open()).finalizeStaged({ onMessage: (l) => lines.push(l) });
+    expect(lines.map((l) => `${l}\n`).join('')).toBe(theirsOut);
+  };
   const expectSame = (): void => {
     const { theirs, ours } = p.snapshots();
     expect(theirs.some((l) => /^boot\/loader\.[01]\/entries\/ostree-\d+-testos\.conf: file/.test(l))).toBe(true);
@@ -118,10 +125,7 @@ describe('differential (booted): ostree admin deploy --stage / finalize-staged v
     admin(['cleanup']);
     await (await open()).cleanup();
     expectSame();
-    const theirsOut = admin(['finalize-staged']);
-    const lines: string[] = [];
-    await (await open()).finalizeStaged({ onMessage: (l) => lines.push(l) });
-    expect(lines.map((l) => `${l}\n`).join('')).toBe(theirsOut);
+    await finalizeBoth();
     expectSame();
   });
 
@@ -142,10 +146,7 @@ describe('differential (booted): ostree admin deploy --stage / finalize-staged v
     await (await open()).deploy('other/main', { stateroot: 'other', stage: true, karg: ['root=/dev/vdc'], onMessage: (l) => lines.push(l) });
     expect(lines.map((l) => `${l}\n`).join('')).toBe(theirsOut);
     expectSame();
-    const finOut = admin(['finalize-staged']);
-    const fin: string[] = [];
-    await (await open()).finalizeStaged({ onMessage: (l) => fin.push(l) });
-    expect(fin.map((l) => `${l}\n`).join('')).toBe(finOut);
+    await finalizeBoth();
     // The pending deployment of the booted stateroot stays: the retention is per the staged one's stateroot.
     expect((await open()).deployments.map((d) => [d.stateroot, d.booted])).toEqual([
       ['other', false],
@@ -159,10 +160,7 @@ describe('differential (booted): ostree admin deploy --stage / finalize-staged v
     admin(['deploy', '--stage', '--no-merge', '--os=testos', 'testos/stable']);
     await (await open()).deploy('testos/stable', { stateroot: 'testos', stage: true, noMerge: true });
     expectSame();
-    const finOut = admin(['finalize-staged']);
-    const fin: string[] = [];
-    await (await open()).finalizeStaged({ onMessage: (l) => fin.push(l) });
-    expect(fin.map((l) => `${l}\n`).join('')).toBe(finOut);
+    await finalizeBoth();
     expectSame();
   });
 
@@ -176,10 +174,7 @@ describe('differential (booted): ostree admin deploy --stage / finalize-staged v
     await s.deploy('testos/stable', { stateroot: 'testos', stage: true, overlayInitrds: [sum], onMessage: (l) => lines.push(l) });
     expect(lines.map((l) => `${l}\n`).join('')).toBe(theirsOut);
     expectSame();
-    const finOut = admin(['finalize-staged']);
-    const fin: string[] = [];
-    await (await open()).finalizeStaged({ onMessage: (l) => fin.push(l) });
-    expect(fin.map((l) => `${l}\n`).join('')).toBe(finOut);
+    await finalizeBoth();
     expect((await open()).deployments[0]!.overlayInitrds).toEqual([sum]);
     expect(readdirSync(join(p.theirs, 'boot/ostree/initramfs-overlays'))).toEqual([`${sum}.img`]);
     expectSame();
