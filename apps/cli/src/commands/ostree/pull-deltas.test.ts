@@ -142,7 +142,7 @@ describe('tsostree ostree pull: static-delta and HTTP options', () => {
     }
   });
 
-  it('--http-header sends NAME=VALUE with every request; a value without = is refused', async () => {
+  it('--http-header sends NAME=VALUE with every request; a value without =, a bad name or control characters are refused before any request', async () => {
     const seen: IncomingHttpHeaders[] = [];
     const server: Server = createServer((req, res) => {
       seen.push(req.headers);
@@ -175,6 +175,18 @@ describe('tsostree ostree pull: static-delta and HTTP options', () => {
       const bad = await runCli(['ostree', 'pull', `--repo=${repo}`, '--http-header=X-Test', 'origin', 'os/main']);
       expect(bad.status).not.toBe(0);
       expect(bad.stderr).toContain("Missing '=' in --http-header");
+      const before = seen.length;
+      for (const [arg, message] of [
+        ['--http-header=X-A=a\r\nX-Injected: 1', 'Invalid header value in --http-header X-A'],
+        ['--http-header=X-A=a\u0000b', 'Invalid header value in --http-header X-A'],
+        ['--http-header=Bad Name=1', 'Invalid header name in --http-header: "Bad Name"'],
+        ['--http-header=X:Y=1', 'Invalid header name in --http-header: "X:Y"'],
+      ] as const) {
+        const hostile = await runCli(['ostree', 'pull', `--repo=${repo}`, arg, 'origin', 'os/main']);
+        expect({ arg, status: hostile.status === 0 ? 0 : 'failed', message: hostile.stderr.includes(message) }).toEqual({ arg, status: 'failed', message: true });
+      }
+      // Refused before any request.
+      expect(seen.length).toBe(before);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

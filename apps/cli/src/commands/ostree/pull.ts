@@ -17,7 +17,12 @@ function httpHeaders(values: readonly string[]): Record<string, string> {
   for (const v of values) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new InvalidArgumentError(`Missing '=' in --http-header`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
+    const name = v.slice(0, eq);
+    const value = v.slice(eq + 1);
+    // An HTTP token for the name, no control characters in the value: nothing can smuggle a header or a request.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`Invalid header name in --http-header: ${JSON.stringify(name)}`);
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) throw new InvalidArgumentError(`Invalid header value in --http-header ${name}: control characters`);
+    out[name] = value;
   }
   return out;
 }
