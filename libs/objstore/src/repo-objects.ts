@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fdatasyncSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ChecksumMismatchError, CorruptError, IoError, NotFoundError, fromSystemError } from '@tsostree/errors';
@@ -436,33 +436,51 @@ export async function deleteCommitObject(repo: Repo, checksum: string): Promise<
   await deleteObject(repo, 'commit', checksum);
 }
 
-/** Every loose object in the repository (unordered within a fan-out directory). */
-export async function* listObjects(repo: Repo, filter?: (type: ObjectType) => boolean): AsyncGenerator<ObjectName> {
+/** The fan-out directories (`objects/00` … `objects/ff`) that exist, sorted. */
+export async function looseObjectFans(repo: Repo): Promise<string[]> {
   const root = repo.resolve('objects');
-  let fans: string[];
   try {
-    fans = (await readdir(root)).filter((d) => /^[0-9a-f]{2}$/.test(d)).sort();
+    return (await readdir(root)).filter((d) => /^[0-9a-f]{2}$/.test(d)).sort();
   } catch (error) {
     throw fromSystemError(error, `listing ${root}`);
   }
-  for (const fan of fans) {
-    let names: string[];
-    try {
-      names = await readdir(join(root, fan));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
-      throw fromSystemError(error, `listing ${join(root, fan)}`);
+}
+
+/**
+ * The entry names of one fan-out directory, read synchronously (one `getdents` burst: a pool
+ * round trip per directory costs more). Empty when it is not a directory.
+ */
+export function readFanSync(repo: Repo, fan: string): string[] {
+  const dir = join(repo.resolve('objects'), fan);
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw fromSystemError(error, `listing ${dir}`);
+  }
+}
+
+/** The object an entry `name` of fan-out directory `fan` is, or undefined when it is none (of this repository's mode). */
+export function parseLooseObjectName(repo: Repo, fan: string, name: string): ObjectName | undefined {
+  const dot = name.indexOf('.');
+  if (dot !== 62) return undefined;
+  const checksum = fan + name.slice(0, 62);
+  const suffix = name.slice(63);
+  const type = SUFFIX_TO_TYPE[suffix];
+  if (!type || !isChecksum(checksum)) return undefined;
+  if ((suffix === 'filez') !== (repo.isArchive && type === 'file')) return undefined;
+  return { checksum, type };
+}
+
+/** Every loose object in the repository (unordered within a fan-out directory). */
+export async function* listObjects(repo: Repo, filter?: (type: ObjectType) => boolean): AsyncGenerator<ObjectName> {
+  for (const fan of await looseObjectFans(repo)) {
+    const objects: ObjectName[] = [];
+    for (const name of readFanSync(repo, fan)) {
+      const o = parseLooseObjectName(repo, fan, name);
+      if (o && (!filter || filter(o.type))) objects.push(o);
     }
-    for (const name of names) {
-      const dot = name.indexOf('.');
-      if (dot !== 62) continue;
-      const checksum = fan + name.slice(0, 62);
-      const type = SUFFIX_TO_TYPE[name.slice(63)];
-      if (!type || !isChecksum(checksum)) continue;
-      if ((name.slice(63) === 'filez') !== (repo.isArchive && type === 'file')) continue;
-      if (filter && !filter(type)) continue;
-      yield { checksum, type };
-    }
+    yield* objects;
   }
 }
 

@@ -3,7 +3,7 @@ import { ConflictError, InvalidArgumentError, throwIfAborted } from '@tsostree/e
 import type { ObjectType } from './format/object-path.js';
 import { loadCommit } from './repo-commit.js';
 import { withRepoLock } from './repo-lock.js';
-import { deleteObject, listObjects, objectPath } from './repo-objects.js';
+import { deleteObject, listObjects, looseObjectFans, objectPath, parseLooseObjectName, readFanSync } from './repo-objects.js';
 import { listMirrorRefs, listRefs, resolveRev } from './repo-refs.js';
 import { objectKey, traverseCommit, type ObjectSet } from './repo-traverse.js';
 import type { Repo } from './repo.js';
@@ -100,22 +100,39 @@ async function pruneLocked(repo: Repo, options: PruneOptions): Promise<PruneResu
     for (const k of walkSet) if (!toDelete.has(k) || k === objectKey(r.checksum, 'commit')) reachable.add(k);
   }
 
-  // Sweep.
+  // Sweep. A directory entry `<fan>/<rest>` of a reachable object is its key `<fan><rest>` (`.filez`
+  // aside): the common case, an object still in use, is one Set lookup without parsing the name.
   let total = 0;
   let deleted = 0;
   let freed = 0;
-  for await (const o of listObjects(repo)) {
-    total++;
-    const key = objectKey(o.checksum, o.type);
-    if (reachable.has(key)) continue;
-    if (o.type === 'commitmeta' && reachable.has(objectKey(o.checksum, 'commit'))) continue;
-    if (o.type === 'tombstone-commit' || o.type === 'payload-link' || o.type === 'file-xattrs' || o.type === 'file-xattrs-link') continue;
-    const size = await objectSize(repo, o.checksum, o.type);
-    deleted++;
-    freed += size;
-    if (!options.noPrune) {
-      await deleteObject(repo, o.type, o.checksum);
-      if (o.type === 'commit') await deleteObject(repo, 'commitmeta', o.checksum);
+  const archive = repo.isArchive;
+  let fansSinceYield = 0;
+  for (const fan of await looseObjectFans(repo)) {
+    throwIfAborted(options.signal);
+    if (++fansSinceYield >= 32) {
+      fansSinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const name of readFanSync(repo, fan)) {
+      const fast = !archive ? fan + name : name.endsWith('.filez') ? fan + name.slice(0, -1) : name.endsWith('.file') ? undefined : fan + name;
+      if (fast !== undefined && reachable.has(fast)) {
+        total++;
+        continue;
+      }
+      const o = parseLooseObjectName(repo, fan, name);
+      if (!o) continue;
+      total++;
+      const key = objectKey(o.checksum, o.type);
+      if (reachable.has(key)) continue;
+      if (o.type === 'commitmeta' && reachable.has(objectKey(o.checksum, 'commit'))) continue;
+      if (o.type === 'tombstone-commit' || o.type === 'payload-link' || o.type === 'file-xattrs' || o.type === 'file-xattrs-link') continue;
+      const size = await objectSize(repo, o.checksum, o.type);
+      deleted++;
+      freed += size;
+      if (!options.noPrune) {
+        await deleteObject(repo, o.type, o.checksum);
+        if (o.type === 'commit') await deleteObject(repo, 'commitmeta', o.checksum);
+      }
     }
   }
   return { totalObjects: total, deleted, freedBytes: freed, dryRun: options.noPrune === true };

@@ -1,6 +1,6 @@
 import { NotFoundError, isTsostreeError } from '@tsostree/errors';
 import { parseCommit, type Commit } from './format/commit.js';
-import { parseDirTree } from './format/dirtree.js';
+import { parseDirTree, type DirTree } from './format/dirtree.js';
 import type { ObjectType } from './format/object-path.js';
 import { readMetadataObject, readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
@@ -26,13 +26,9 @@ export interface TraverseOptions {
 /** Trees read since the last yield to the event loop. */
 let treesSinceYield = 0;
 
-async function readTree(repo: Repo, checksum: string, options: TraverseOptions) {
+function readTree(repo: Repo, checksum: string, options: TraverseOptions): DirTree | undefined {
   // Dirtrees are small: a synchronous read costs a few microseconds, an async one a pool round trip
-  // (a 30,000-file tree has ~1,000 of them). Yield now and then so a caller's event loop still runs.
-  if (++treesSinceYield >= 256) {
-    treesSinceYield = 0;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  // (a 30,000-file tree has ~1,000 of them).
   try {
     return parseDirTree(readMetadataObjectSync(repo, 'dirtree', checksum));
   } catch (error) {
@@ -45,16 +41,26 @@ async function readTree(repo: Repo, checksum: string, options: TraverseOptions) 
   }
 }
 
-/** Adds every object reachable from the dirtree `treeChecksum` to `out`. */
+/** Adds every object reachable from the dirtree `treeChecksum` to `out` (depth first, in tree order). */
 export async function traverseDirTree(repo: Repo, treeChecksum: string, metaChecksum: string, out: ObjectSet, options: TraverseOptions = {}): Promise<void> {
-  out.add(objectKey(metaChecksum, 'dirmeta'));
-  const key = objectKey(treeChecksum, 'dirtree');
-  if (out.has(key)) return;
-  out.add(key);
-  const tree = await readTree(repo, treeChecksum, options);
-  if (!tree) return;
-  for (const f of tree.files) out.add(objectKey(f.checksum, 'file'));
-  for (const d of tree.dirs) await traverseDirTree(repo, d.treeChecksum, d.metaChecksum, out, options);
+  const stack: string[] = [metaChecksum, treeChecksum];
+  while (stack.length > 0) {
+    const tree = stack.pop()!;
+    const meta = stack.pop()!;
+    out.add(objectKey(meta, 'dirmeta'));
+    const key = objectKey(tree, 'dirtree');
+    if (out.has(key)) continue;
+    out.add(key);
+    // Yield now and then so a caller's event loop still runs.
+    if (++treesSinceYield >= 256) {
+      treesSinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const t = readTree(repo, tree, options);
+    if (!t) continue;
+    for (const f of t.files) out.add(objectKey(f.checksum, 'file'));
+    for (let i = t.dirs.length - 1; i >= 0; i--) stack.push(t.dirs[i]!.metaChecksum, t.dirs[i]!.treeChecksum);
+  }
 }
 
 async function readCommit(repo: Repo, checksum: string, options: TraverseOptions): Promise<Commit | undefined> {
