@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import type { KernelLayoutNames } from '@tsostree/bootloader';
@@ -35,17 +34,28 @@ async function statOrUndefined(path: string, follow = true): Promise<import('nod
   }
 }
 
-async function hashFile(hash: Hash, path: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const s = createReadStream(path, { highWaterMark: 1024 * 1024 });
-    s.on('data', (chunk) => hash.update(chunk));
-    s.on('end', resolve);
-    s.on('error', (e) => reject(fromSystemError(e, `reading ${path}`)));
-  });
+/** Hashes a file through one reused buffer (a read stream allocates a chunk per read). */
+async function hashFile(hash: Hash | undefined, path: string): Promise<void> {
+  if (!hash) return;
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } catch (error) {
+    throw fromSystemError(error, `reading ${path}`);
+  } finally {
+    await fh?.close();
+  }
 }
 
 /** ostree's checksum_dir_recurse: every non-directory in strcmp order per level, directories recursed in place. */
-async function hashDirRecurse(hash: Hash, dir: string): Promise<void> {
+async function hashDirRecurse(hash: Hash | undefined, dir: string): Promise<void> {
+  if (!hash) return;
   const names = (await readdir(dir)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   for (const name of names) {
     const p = join(dir, name);
@@ -59,7 +69,7 @@ async function hashDirRecurse(hash: Hash, dir: string): Promise<void> {
   }
 }
 
-async function fromUsrLibModules(deployDir: string): Promise<KernelLayout | undefined> {
+async function fromUsrLibModules(deployDir: string, knownBootcsum: string | undefined): Promise<KernelLayout | undefined> {
   const modules = join(deployDir, 'usr/lib/modules');
   let entries;
   try {
@@ -80,7 +90,8 @@ async function fromUsrLibModules(deployDir: string): Promise<KernelLayout | unde
   }
   if (kver === undefined) return undefined;
   const dir = join(modules, kver);
-  const hash = createHash('sha256');
+  // A deployment's boot checksum is fixed when it is created: only a new one hashes its kernel.
+  const hash = knownBootcsum === undefined ? createHash('sha256') : undefined;
   const files: Array<[string, string]> = [['vmlinuz', `vmlinuz-${kver}`]];
   const names: KernelLayoutNames = { kernel: `vmlinuz-${kver}` };
   await hashFile(hash, join(dir, 'vmlinuz'));
@@ -104,7 +115,7 @@ async function fromUsrLibModules(deployDir: string): Promise<KernelLayout | unde
     await hashDirRecurse(hash, join(dir, 'dtb'));
   }
   if (await statOrUndefined(join(dir, '.vmlinuz.hmac'))) files.push(['.vmlinuz.hmac', `.vmlinuz-${kver}.hmac`]);
-  return { sourceDir: dir, files, names, bootcsum: hash.digest('hex'), ...(devicetreeDir ? { devicetreeDir } : {}) };
+  return { sourceDir: dir, files, names, bootcsum: hash ? hash.digest('hex') : knownBootcsum!, ...(devicetreeDir ? { devicetreeDir } : {}) };
 }
 
 async function fromLegacy(deployDir: string): Promise<KernelLayout | undefined> {
@@ -149,10 +160,12 @@ async function fromLegacy(deployDir: string): Promise<KernelLayout | undefined> 
  * Finds the kernel of a checked-out tree like ostree: `usr/lib/modules/<kver>/vmlinuz` (+
  * `initramfs.img`, `devicetree` or `dtb/`, `.vmlinuz.hmac`; bootcsum = sha256 over their bytes),
  * or the legacy `usr/lib/ostree-boot|boot/vmlinuz-<kver>-<bootcsum>`; the legacy layout wins
- * only when it has an initramfs and the modules layout has none.
+ * only when it has an initramfs and the modules layout has none. `bootcsum`: the deployment's
+ * known boot checksum (an existing deployment): the kernel is not hashed again (ostree does, and
+ * ignores the result).
  */
-export async function findKernelLayout(deployDir: string): Promise<KernelLayout> {
-  const modules = await fromUsrLibModules(deployDir);
+export async function findKernelLayout(deployDir: string, options: { bootcsum?: string } = {}): Promise<KernelLayout> {
+  const modules = await fromUsrLibModules(deployDir, options.bootcsum);
   const legacy = await fromLegacy(deployDir);
   if (!legacy) {
     if (!modules) throw new NotFoundError('Failed to find kernel in /usr/lib/modules, /usr/lib/ostree-boot or /boot');

@@ -240,8 +240,9 @@ async function bootswap(sysroot: Sysroot, list: WorkDeployment[], opts: WriteDep
     throwIfAborted(opts.signal);
     const d = list[index]!;
     const dir = join(root, d.path);
-    // The new deployment's kernel was hashed moments ago, when it was checked out: not again.
-    const layout = d.kernelLayout?.bootcsum === d.bootcsum ? d.kernelLayout : await findKernelLayout(dir);
+    // The new deployment's kernel was hashed moments ago, when it was checked out, and an existing
+    // deployment's boot checksum is in its entry: neither is hashed again.
+    const layout = d.kernelLayout?.bootcsum === d.bootcsum ? d.kernelLayout : await findKernelLayout(dir, { bootcsum: d.bootcsum });
     await installKernel(root, d, layout);
     await installOverlayInitrds(root, sysroot.runDir, d.overlayInitrds);
     const entry = buildDeploymentEntry({
