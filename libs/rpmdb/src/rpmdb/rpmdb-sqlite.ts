@@ -13,9 +13,10 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, 
 import * as path from 'node:path';
 import { CorruptError, NotFoundError, fromSystemError, isTsostreeError, withContext } from '@tsostree/errors';
 import { applyWal } from './sqlite-wal.js';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 import { parseHeader, serializeHeader, type Header } from '../format/header.js';
-import { BLOB_KEY_INDEXES, KEY_ONLY_INDEXES, RPMDB_INDEXES, UNINDEXED_KEY, allIndexRows, type RpmdbIndexName } from './rpmdb-index.js';
+import { RPMDB_INDEXES, allIndexRows, type RpmdbIndexName } from './rpmdb-index.js';
+import { emptyRpmdbImage, rpmdbSchema } from './rpmdb-schema.js';
 
 export const RPMDB_SQLITE_FILE = 'rpmdb.sqlite';
 
@@ -31,21 +32,6 @@ function sqlite(): Promise<SqlJsStatic> {
   return sqlPromise;
 }
 
-function schema(): string[] {
-  const statements = [`CREATE TABLE IF NOT EXISTS 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)`];
-  for (const [name] of RPMDB_INDEXES) {
-    const keyType = BLOB_KEY_INDEXES.has(name) ? 'BLOB' : 'TEXT';
-    statements.push(
-      `CREATE TABLE IF NOT EXISTS '${name}' (key '${keyType}' NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL, FOREIGN KEY (hnum) REFERENCES 'Packages'(hnum))`,
-    );
-    if (!UNINDEXED_KEY.has(name)) statements.push(`CREATE INDEX IF NOT EXISTS '${name}_key_idx' ON '${name}'(key ASC)`);
-    if (!UNINDEXED_KEY.has(name) && !KEY_ONLY_INDEXES.has(name)) {
-      statements.push(`CREATE INDEX IF NOT EXISTS '${name}_hnum_idx' ON '${name}'(hnum ASC)`);
-    }
-  }
-  return statements;
-}
-
 export interface OpenRpmdbOptions {
   /** Create an empty database when none exists (like `rpmdb --initdb`). Default false. */
   create?: boolean;
@@ -55,18 +41,22 @@ export interface OpenRpmdbOptions {
 export class Rpmdb {
   readonly dbpath: string;
   readonly #db: Database;
+  /**
+   * Prepared statements of `add`, reused across packages: SQLite parses each once instead of once per package
+   * (a compose adds hundreds of packages, ~20 index inserts each). `export()` finalizes every statement, so
+   * `save()` and `close()` drop them.
+   */
+  readonly #statements = new Map<string, Statement>();
 
   private constructor(dbpath: string, db: Database) {
     this.dbpath = dbpath;
     this.#db = db;
   }
 
-  /** A new, empty database for `dbpath` (nothing is written until `save()`). */
+  /** A new, empty database for `dbpath` (nothing is written until `save()`): rpm's schema, from its file image. */
   static async create(dbpath: string): Promise<Rpmdb> {
     const SQL = await sqlite();
-    const db = new SQL.Database();
-    for (const statement of schema()) db.run(statement);
-    return new Rpmdb(dbpath, db);
+    return new Rpmdb(dbpath, new SQL.Database(emptyRpmdbImage()));
   }
 
   /** Opens `<dbpath>/rpmdb.sqlite` (dbpath is the directory, e.g. `<root>/usr/lib/sysimage/rpm`). */
@@ -101,7 +91,7 @@ export class Rpmdb {
       (db.exec("SELECT name FROM sqlite_master WHERE type = 'table'")[0]?.values ?? []).map((row) => String(row[0])),
     );
     if (!tables.has('Packages')) throw new CorruptError(`${file} has no Packages table: not an rpm database`, { data: { path: file } });
-    for (const statement of schema()) db.run(statement);
+    for (const statement of rpmdbSchema()) db.run(statement);
     return new Rpmdb(dbpath, db);
   }
 
@@ -154,22 +144,35 @@ export class Rpmdb {
     return out;
   }
 
+  #statement(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #freeStatements(): void {
+    for (const statement of this.#statements.values()) statement.free();
+    this.#statements.clear();
+  }
+
   /** Adds an installed header (see `installedHeader`) with its index rows; returns its header number. */
   add(header: Header): number {
     const blob = serializeHeader(header, { magic: false });
     const db = this.#db;
     db.run('BEGIN');
     try {
-      db.run("INSERT INTO 'Packages' (blob) VALUES (?)", [blob]);
-      const hnum = Number(db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+      this.#statement("INSERT INTO 'Packages' (blob) VALUES (?)").run([blob]);
+      const rowid = this.#statement('SELECT last_insert_rowid()');
+      rowid.step();
+      const hnum = Number(rowid.get()[0]);
+      rowid.reset();
       for (const [index, rows] of allIndexRows(header)) {
         if (rows.length === 0) continue;
-        const statement = db.prepare(`INSERT INTO '${index}' (key, hnum, idx) VALUES (?, ?, ?)`);
-        try {
-          for (const row of rows) statement.run([row.key, hnum, row.idx]);
-        } finally {
-          statement.free();
-        }
+        const statement = this.#statement(`INSERT INTO '${index}' (key, hnum, idx) VALUES (?, ?, ?)`);
+        for (const row of rows) statement.run([row.key, hnum, row.idx]);
       }
       db.run('COMMIT');
       return hnum;
@@ -191,6 +194,7 @@ export class Rpmdb {
 
   /** Writes the database to `<dbpath>/rpmdb.sqlite` atomically. */
   save(): void {
+    this.#freeStatements();
     const bytes = this.#db.export();
     // sql.js exports in rollback-journal mode; mark the file WAL like rpm's (format bytes 18 and 19 = 2).
     bytes[18] = 2;
@@ -215,6 +219,7 @@ export class Rpmdb {
   }
 
   close(): void {
+    this.#freeStatements();
     this.#db.close();
   }
 }
