@@ -40,9 +40,10 @@ export function objectPath(repo: Repo, checksum: string, type: ObjectType): stri
  * A write transaction (ostree's staging): objects written under it are neither fsynced one by one
  * nor visible in `objects/` until {@link WriteTxn.commit}. Commit makes them durable with one
  * `syncfs()` of the repository's filesystem (like ostree with `core.fsync`), renames them into
- * place, and syncs again so the new directory entries are on disk before any ref can point at
+ * place, and fsyncs the fan-out directories it renamed into and `objects/` (ostree's
+ * `fsync_object_dirs`) so the new directory entries are on disk before any ref can point at
  * them. So an object name never points at a torn file after a crash. When `syncfs` is not
- * available (see {@link syncFilesystem}), every staged file and fan-out directory is fsynced.
+ * available (see {@link syncFilesystem}), every staged file is fsynced instead.
  */
 export class WriteTxn {
   private readonly staged = new Map<string, { tmp: string; checksum: string; type: ObjectType }>();
@@ -89,8 +90,12 @@ export class WriteTxn {
         }
         dirs.add(dir);
       }
-      if (sync && !(viaSyncfs && (await syncFilesystem(this.repo.tmpDir)))) {
+      // The new directory entries: like ostree (fsync_object_dirs), fsync every fan-out directory an object
+      // went into and objects/ itself (new fan-out directories), before any ref can point at them. Their data
+      // is already on disk (syncfs above), so the first fsync commits the journal and the others find it done.
+      if (sync) {
         for (const d of dirs) fsyncPathSync(d);
+        for (const parent of new Set([...dirs].map((d) => dirname(d)))) fsyncPathSync(parent);
       }
     } catch (error) {
       await this.abort();
