@@ -12,7 +12,7 @@ export interface Measurement {
   wallMs: number;
   /** Peak resident set size in KiB (GNU time's %M), when known. */
   peakRssKiB?: number;
-  /** CPU time (user + system) in milliseconds, when known: steadier than wall time on a busy machine. */
+  /** CPU time (user + system, waited-for child processes included) in milliseconds, when known: steadier than wall time on a busy machine. */
   cpuMs?: number;
   /** Work done, for throughput columns (files, bytes, packages…). */
   units?: number;
