@@ -198,6 +198,29 @@ describe('should-fail corpus: nothing outside the root', () => {
     await expectCode(extractPackage(garbage, freshRoot()), 'Parse');
   });
 
+  it('small payloads (read whole) and streamed ones give the same files and the same errors', async () => {
+    const read = async (path: string, wholePayloadMaxBytes: number): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const { file, data } of readPayloadFiles(path, { wholePayloadMaxBytes })) {
+        const chunks: Uint8Array[] = [];
+        for await (const c of data) chunks.push(c);
+        out.push(`${file.path} ${Buffer.concat(chunks).toString('hex')}`);
+      }
+      return out;
+    };
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (isTsostreeError(e) ? e.code : String(e)));
+    for (const [, path] of fixtures) expect(await read(path, 0)).toEqual(await read(path, 1 << 30));
+    const good = craftRpm({ files: [{ path: '/usr/f', content: 'x'.repeat(5000) }] });
+    const cut = join(work, 'truncated-both.rpm');
+    writeFileSync(cut, good.subarray(0, good.length - 20));
+    const badFile = craft('bad-file-digest-both', { files: [{ path: '/usr/f', content: 'x', digest: 'ab'.repeat(32) }] });
+    const badPayload = craft('bad-payload-digest-both', { files: [{ path: '/usr/f', content: 'x' }], badPayloadDigest: true });
+    for (const [p, expected] of [[cut, 'Corrupt'], [badFile, 'ChecksumMismatch'], [badPayload, 'ChecksumMismatch']] as const) {
+      expect(await code(read(p, 0))).toBe(expected);
+      expect(await code(read(p, 1 << 30))).toBe(expected);
+    }
+  });
+
   it('member missing from the payload, duplicated member, symlink target mismatch', async () => {
     const missing = craft('missing', { files: [{ path: '/usr/a', content: 'a' }, { path: '/usr/b', content: 'b' }], archive: [{ name: './usr/a', data: new TextEncoder().encode('a') }] });
     await expectCode(extractPackage(missing, freshRoot()), 'Corrupt', 'missing');

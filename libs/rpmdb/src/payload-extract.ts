@@ -38,6 +38,7 @@ import { setAttributeSync } from '@napi-rs/xattr';
 import { ConflictError, CorruptError, IoError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { capsTextToXattr } from './format/file-caps.js';
 import { hardlinkGroups, packageFiles, type RpmFileEntry } from './format/package-info.js';
+import type { RpmPackageHeaders } from './format/package.js';
 import { readPackageHeaders } from './package-read.js';
 import { readPayloadFiles } from './payload-read.js';
 
@@ -71,6 +72,8 @@ export interface ExtractOptions {
    * records them as not installed. Members of hardlink sets are always extracted.
    */
   skipFile?: (file: RpmFileEntry) => boolean;
+  /** The package's headers, when the caller has already read them from this very file (saves reading them again). */
+  headers?: RpmPackageHeaders;
 }
 
 export interface ExtractResult {
@@ -190,7 +193,7 @@ function replace(tmp: string, dest: string, original: string): void {
 
 /** Extracts every file of the package at `rpmPath` under `root`. */
 export async function extractPackage(rpmPath: string, root: string, options: ExtractOptions = {}): Promise<ExtractResult> {
-  const headers = await readPackageHeaders(rpmPath);
+  const headers = options.headers ?? (await readPackageHeaders(rpmPath));
   const files = packageFiles(headers.header);
   for (const f of files) safePathComponents(f.path);
   const users = options.owners ? undefined : await loadIds(root, 'etc/passwd');

@@ -5,7 +5,8 @@
  * hashed against the header's file digest while it streams. Memory stays bounded by the chunk size.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { ChecksumMismatchError, CorruptError, UnsupportedError, throwIfAborted } from '@tsostree/errors';
 import { decompress, detectCompression, type Compression } from './compress/decompress.js';
 import { readCpio, type CpioEntry } from './format/cpio.js';
@@ -19,6 +20,11 @@ export interface ReadPayloadOptions {
   verify?: boolean;
   /** Read size for the package file (default 256 KiB). */
   chunkSize?: number;
+  /**
+   * gzip (or uncompressed) payloads up to this many compressed bytes are read and inflated in one piece (default
+   * {@link SMALL_PAYLOAD_BYTES}; 0 streams every payload).
+   */
+  wholePayloadMaxBytes?: number;
 }
 
 async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash | undefined, done: () => void, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -72,6 +78,54 @@ async function* sniffed(source: AsyncIterable<Uint8Array>, declared: string, sig
   yield* decompress(rest(), kind, { signal });
 }
 
+/** Compressed payloads up to this size are read and decompressed in one piece (see {@link smallPayload}). */
+export const SMALL_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** …as long as they decompress to at most this much; a bigger one streams instead. */
+const SMALL_PAYLOAD_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/**
+ * The payload of a small gzip (or uncompressed) package in one piece: one read and one inflate instead of a
+ * read stream, a zlib stream and their buffers (most packages are small: the stream set-up and its 256 KiB
+ * buffers cost more than the data). Undefined when the payload is not small or not gzip/none, or inflates past
+ * {@link SMALL_PAYLOAD_MAX_OUTPUT} (the caller streams it, bounded).
+ */
+function smallPayload(
+  path: string,
+  pkg: RpmPackageHeaders,
+  compressor: string,
+  maxBytes: number,
+): { compressed: Uint8Array; plain: Uint8Array } | undefined {
+  if ((compressor !== '' && compressor !== 'gzip') || maxBytes <= 0) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // the stream reports it
+  }
+  try {
+    const size = fstatSync(fd).size - pkg.payloadOffset;
+    if (size < 0 || size > maxBytes) return undefined;
+    const compressed = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, compressed, got, size - got, pkg.payloadOffset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    const bytes = compressed.subarray(0, got);
+    // As in sniffed(): rpm passes data that is not gzip through unchanged.
+    if (detectCompression(bytes) !== 'gzip') return { compressed: bytes, plain: bytes };
+    try {
+      return { compressed: bytes, plain: gunzipSync(bytes, { maxOutputLength: SMALL_PAYLOAD_MAX_OUTPUT }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+      throw new CorruptError(`corrupt gzip stream: ${(error as Error).message}`, { cause: error, data: { compression: 'gzip' } });
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The uncompressed payload (the cpio archive) of a package, chunk by chunk. With `verify` the
  * payload digests from the header are checked when the stream ends: a mismatch throws
@@ -83,11 +137,18 @@ export async function* readPayload(path: string, pkg: RpmPackageHeaders, options
   const raw = verify && info.digest ? createHash(info.digestAlgo) : undefined;
   const alt = verify && info.digestAlt ? createHash(info.digestAlgo) : undefined;
   throwIfAborted(options.signal);
-  const file = createReadStream(path, { start: pkg.payloadOffset, highWaterMark: options.chunkSize ?? 256 * 1024 });
   let rawDigest: string | undefined;
   let altDigest: string | undefined;
-  const compressed = hashing(file as AsyncIterable<Uint8Array>, raw, () => (rawDigest = raw?.digest('hex')), options.signal);
-  yield* hashing(sniffed(compressed, info.compressor, options.signal), alt, () => (altDigest = alt?.digest('hex')));
+  const small = smallPayload(path, pkg, info.compressor, options.wholePayloadMaxBytes ?? SMALL_PAYLOAD_BYTES);
+  if (small) {
+    rawDigest = raw?.update(small.compressed).digest('hex');
+    altDigest = alt?.update(small.plain).digest('hex');
+    if (small.plain.length > 0) yield small.plain;
+  } else {
+    const file = createReadStream(path, { start: pkg.payloadOffset, highWaterMark: options.chunkSize ?? 256 * 1024 });
+    const compressed = hashing(file as AsyncIterable<Uint8Array>, raw, () => (rawDigest = raw?.digest('hex')), options.signal);
+    yield* hashing(sniffed(compressed, info.compressor, options.signal), alt, () => (altDigest = alt?.digest('hex')));
+  }
   if (raw && rawDigest !== info.digest) {
     throw new ChecksumMismatchError(`${path}: payload digest mismatch`, { expected: info.digest, actual: rawDigest, data: { path, what: 'payload' } });
   }
