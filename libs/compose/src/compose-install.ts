@@ -20,6 +20,7 @@ import {
   Rpmdb,
   type Header,
   type RpmFileEntry,
+  type RpmPackageHeaders,
 } from '@tsostree/rpmdb';
 import type { DownloadedPackage } from './compose-download.js';
 
@@ -83,8 +84,15 @@ async function ensureFreshRoot(root: string): Promise<void> {
   }
 }
 
-/** Extracts every package into `root` (which must be empty or missing), in order. */
-export async function installPackages(root: string, packages: readonly DownloadedPackage[], options: InstallOptions = {}): Promise<InstalledPackage[]> {
+/**
+ * Extracts every package into `root` (which must be empty or missing), in order. A package may carry the
+ * `headers` already read from its file (the compose reads them first to check scriptlets and owners).
+ */
+export async function installPackages(
+  root: string,
+  packages: readonly (DownloadedPackage & { headers?: RpmPackageHeaders })[],
+  options: InstallOptions = {},
+): Promise<InstalledPackage[]> {
   await ensureFreshRoot(root);
   const seeded = new Set<string>();
   for (const f of options.seed ?? []) {
@@ -101,15 +109,16 @@ export async function installPackages(root: string, packages: readonly Downloade
   const skip = (f: RpmFileEntry) => seeded.has(f.path) || skipInstall(f);
   const installed: InstalledPackage[] = [];
   let done = 0;
-  for (const { pkg, path } of packages) {
+  for (const { pkg, path, headers: known } of packages) {
     throwIfAborted(options.signal);
-    const headers = await readPackageHeaders(path);
+    const headers = known ?? (await readPackageHeaders(path));
     const files = packageFiles(headers.header);
     const fileStates = files.map((f) => (skipInstall(f) ? FileState.NOT_INSTALLED : FileState.NORMAL));
     let count = 0;
     try {
       const result = await extractPackage(path, root, {
         symlinkParents: 'in-root',
+        headers,
         skipFile: skip,
         chown: options.chown ?? true,
         signal: options.signal,

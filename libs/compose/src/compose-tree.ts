@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
 import { Repo, commitDirectory, loadCommit, readRef, vardictLookup, type Variant } from '@tsostree/objstore';
 import type { SolverBackend } from '@tsostree/solver';
-import { downloadPackages, type DownloadProgress } from './compose-download.js';
+import { downloadPackages, type DownloadedPackage, type DownloadProgress } from './compose-download.js';
 import {
   applyFileOwners,
   checkUnprivileged,
@@ -24,7 +24,7 @@ import { readCommitPasswd, readCommitTextFile } from './commit-passwd.js';
 import { packageEntriesFromHeaders, pkglistVariant } from './db-read.js';
 import { postprocessRoot, type PostprocessProgress } from './postprocess/postprocess-root.js';
 import { checkScriptlets, runScriptlets, type ScriptletProgress } from './scriptlets-run.js';
-import { Rpmdb, readPackageHeaders } from '@tsostree/rpmdb';
+import { Rpmdb, readPackageHeaders, type RpmPackageHeaders } from '@tsostree/rpmdb';
 import { resolvePackages, type ResolvedPackage } from './compose-resolve.js';
 import {
   composeInputHash,
@@ -241,8 +241,12 @@ async function composeTreeIn(
     });
     // Lua scriptlets cannot run, and without root some files cannot be laid down: refuse before installing.
     const unprivileged = options.unprivileged ?? (process.getuid !== undefined && process.getuid() !== 0);
+    // The headers read here are handed to the install (not read again).
+    let toInstall: (DownloadedPackage & { headers?: RpmPackageHeaders })[] = downloaded;
     if (!options.runScriptlets || unprivileged) {
-      const headers = await Promise.all(downloaded.map(async (d) => ({ nevra: d.pkg.nevra, header: (await readPackageHeaders(d.path)).header })));
+      const read = await Promise.all(downloaded.map(async (d) => ({ ...d, headers: await readPackageHeaders(d.path) })));
+      toInstall = read;
+      const headers = read.map((d) => ({ nevra: d.pkg.nevra, header: d.headers.header }));
       if (!options.runScriptlets) for (const stage of ['pre', 'post', 'posttrans'] as const) checkScriptlets(stage, headers);
       if (unprivileged) checkUnprivileged(headers);
     }
@@ -267,7 +271,7 @@ async function composeTreeIn(
         if (content !== '') seed.push({ path: `etc/${name}`, content });
       }
     }
-    const installed = await installPackages(root, downloaded, {
+    const installed = await installPackages(root, toInstall, {
       seed,
       documentation: tf.documentation,
       installLangs: tf['install-langs'],
