@@ -9,13 +9,12 @@
  * costs microseconds, and an async round trip through the libuv pool costs more than the call.
  */
 import { availableParallelism } from 'node:os';
-import { linkSync, readFileSync, symlinkSync } from 'node:fs';
 import { CorruptError, fromSystemError, throwIfAborted } from '@tsostree/errors';
-import { parseDirTree } from './format/dirtree.js';
+import { SCAN_DIR_FIELDS, SCAN_FILE_FIELDS, scanDirTree } from './format/dirtree.js';
 import type { DirMeta } from './format/dirmeta.js';
 import { filenameProblem } from './format/validate.js';
-import { CHUNK, DIR_CHUNK, DONE, FALLBACK, HEADER, NEXT_DIR_CHUNK, NEXT_FILE_CHUNK, STOP, startLinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
-import { isSymlinkMode } from './repo-content.js';
+import { DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type LinkJob } from './checkout-link-core.js';
+import { CHUNK, DIR_CHUNK, HEADER, NEXT_DIR_CHUNK, NEXT_FILE_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
 import { nodeXattrs } from './xattrs.js';
@@ -32,20 +31,70 @@ export function checkName(name: string, where: string): void {
   if (problem) throw new CorruptError(`refusing to check out ${JSON.stringify(name)} in ${where}: ${problem}`);
 }
 
-export interface TreePlan {
-  /** Directories in pre-order (parents before children); `[0]` is the root (parent -1). */
-  dirs: { path: string; meta: DirMeta; parent: number }[];
-  /** Per file: the object path, the destination path, the content checksum, the index of its directory. */
-  objs: string[];
-  dests: string[];
-  checksums: string[];
-  dirOf: number[];
+/**
+ * A planned tree, compact: every dirtree's bytes and every directory's path sit in one shared byte
+ * arena, and files and directories are rows of positions in it (see checkout-link-core.ts), so
+ * planning 100,000 files makes no per-file string and the worker gets the plan without a copy.
+ */
+export interface TreePlan extends LinkJob {
+  /** Number of directories (`[0]` is the root) and files. */
+  dirCount: number;
+  fileCount: number;
+  /** Per directory, in pre-order (parents before children): its metadata, applied last. */
+  dirMeta: DirMeta[];
+  /** The link worker, started during planning once the tree was big enough (see {@link createPlannedTree}). */
+  worker?: LinkWorker;
+}
+
+/** Whether a second thread pays for `files` files: an explicit thread count (tests) uses it whatever the size. */
+function wantWorker(repo: Repo, files: number, threads: number | undefined): boolean {
+  const t = threads ?? Math.min(2, availableParallelism());
+  const big = threads !== undefined || files >= WORKER_MIN_FILES;
+  // bare-user reads the mode through the xattr port: a custom port cannot cross into the worker.
+  return t > 1 && files > 0 && big && (repo.mode !== 'bare-user' || repo.xattrs === nodeXattrs);
+}
+
+function sharedCopy(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(Math.max(size, 1)), 0, size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function sharedInts(values: readonly number[]): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(Math.max(values.length, 1) * 4), 0, values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out;
+}
+
+const text = (bytes: Uint8Array, start: number, end: number): string => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+const hexAt = (bytes: Uint8Array, at: number): string => Buffer.from(bytes.buffer, bytes.byteOffset + at, 32).toString('hex');
+
+/** The destination path of planned directory `d`. */
+export function planDirPath(plan: TreePlan, d: number): string {
+  return text(plan.arena, plan.dirs[d * DIR_FIELDS]!, plan.dirs[d * DIR_FIELDS + 1]!);
+}
+
+/** The destination path of planned file `i`. */
+export function planFilePath(plan: TreePlan, i: number): string {
+  const f = i * FILE_FIELDS;
+  return `${planDirPath(plan, plan.files[f + 3]!)}/${text(plan.arena, plan.files[f]!, plan.files[f + 1]!)}`;
+}
+
+/** The content checksum of planned file `i`. */
+export function planFileChecksum(plan: TreePlan, i: number): string {
+  return hexAt(plan.arena, plan.files[i * FILE_FIELDS + 2]!);
 }
 
 /**
  * Reads every dirtree below `treeChecksum` and lists what the checkout creates. Names are validated
  * (a hostile tree fails here, before anything is written); the depth is bounded. The reads are
- * synchronous (small files), with a yield to the event loop every 128 directories.
+ * synchronous (small files), with a yield to the event loop every 128 directories. With `link`,
+ * the link worker is started as soon as the tree is big enough, so that it boots while planning
+ * goes on; it gets its job only from {@link createPlannedTree}.
  */
 export async function planTree(
   repo: Repo,
@@ -53,75 +102,83 @@ export async function planTree(
   meta: DirMeta,
   dest: string,
   dirMeta: (checksum: string) => DirMeta,
-  signal?: AbortSignal,
+  opts: { signal?: AbortSignal; link?: { userMode: boolean; threads?: number } } = {},
 ): Promise<TreePlan> {
-  const plan: TreePlan = { dirs: [], objs: [], dests: [], checksums: [], dirOf: [] };
-  const objects = repo.resolve('objects');
-  const suffix = repo.isArchive ? '.filez' : '.file';
-  const visit = async (tree: string, m: DirMeta, path: string, depth: number, parent: number): Promise<void> => {
+  const { signal, link } = opts;
+  let worker: LinkWorker | undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const add = (bytes: Uint8Array): number => {
+    chunks.push(bytes);
+    size += bytes.length;
+    return size - bytes.length;
+  };
+  const files: number[] = [];
+  const dirs: number[] = [];
+  const metas: DirMeta[] = [];
+  const visit = async (tree: string, m: DirMeta, path: Uint8Array, depth: number, parent: number): Promise<void> => {
     if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
-    if (plan.dirs.length % 128 === 127) {
+    if (metas.length % 128 === 127) {
       await yieldToLoop();
       throwIfAborted(signal);
     }
-    const t = parseDirTree(readMetadataObjectSync(repo, 'dirtree', tree));
-    for (const f of t.files) checkName(f.name, path);
-    for (const d of t.dirs) checkName(d.name, path);
-    const dirIndex = plan.dirs.push({ path, meta: m, parent }) - 1;
-    for (const f of t.files) {
-      // Checksums of a parsed dirtree are 64 hex digits: the object path is safe to build directly.
-      plan.objs.push(`${objects}/${f.checksum.slice(0, 2)}/${f.checksum.slice(2)}${suffix}`);
-      plan.dests.push(`${path}/${f.name}`);
-      plan.checksums.push(f.checksum);
-      plan.dirOf.push(dirIndex);
+    const bytes = readMetadataObjectSync(repo, 'dirtree', tree);
+    const t = scanDirTree(bytes);
+    const base = add(bytes);
+    const pathAt = add(path);
+    const dirIndex = metas.push(m) - 1;
+    dirs.push(pathAt, pathAt + path.length, parent);
+    const f = t.files;
+    for (let i = 0; i < f.length; i += SCAN_FILE_FIELDS) files.push(base + f[i]!, base + f[i + 1]!, base + f[i + 2]!, dirIndex);
+    if (link && !worker && wantWorker(repo, files.length / FILE_FIELDS, link.threads)) {
+      worker = startLinkWorker({ readMeta: repo.mode === 'bare-user', userMode: link.userMode });
     }
-    for (const d of t.dirs) await visit(d.treeChecksum, dirMeta(d.metaChecksum), `${path}/${d.name}`, depth + 1, dirIndex);
+    const d = t.dirs;
+    for (let i = 0; i < d.length; i += SCAN_DIR_FIELDS) {
+      const name = bytes.subarray(d[i]!, d[i + 1]!);
+      const sub = new Uint8Array(path.length + 1 + name.length);
+      sub.set(path);
+      sub[path.length] = 0x2f;
+      sub.set(name, path.length + 1);
+      await visit(hexAt(bytes, d[i + 2]!), dirMeta(hexAt(bytes, d[i + 3]!)), sub, depth + 1, dirIndex);
+    }
   };
-  throwIfAborted(signal);
-  await visit(treeChecksum, meta, dest, 0, -1);
-  return plan;
+  try {
+    throwIfAborted(signal);
+    await visit(treeChecksum, meta, Buffer.from(dest, 'utf8'), 0, -1);
+  } catch (error) {
+    worker?.cancel();
+    throw error;
+  }
+  return {
+    arena: sharedCopy(chunks, size),
+    files: sharedInts(files),
+    dirs: sharedInts(dirs),
+    objectsPrefix: `${repo.resolve('objects')}/`,
+    suffix: repo.isArchive ? '.filez' : '.file',
+    dirCount: metas.length,
+    fileCount: files.length / FILE_FIELDS,
+    dirMeta: metas,
+    ...(worker ? { worker } : {}),
+  };
+}
+
+/** The link core of the main thread for `repo` (bare-user: the mode comes through the repo's xattr port). */
+export function repoLinkCore(repo: Repo, userMode: boolean, job?: LinkJob): LinkCore {
+  return linkCore({ readMeta: repo.mode === 'bare-user', userMode, getMeta: (path) => repo.xattrs.get(path, 'user.ostreemeta'), ...(job ? { job } : {}) });
 }
 
 /**
  * link(2) one object to `dest`, or recreate a bare-user symlink object as a symlink. Returns false
  * when the object must take the copy path (another filesystem, too many links, metadata missing).
  */
-export function tryHardlinkSync(repo: Repo, userMode: boolean, src: string, dest: string): boolean {
-  if (repo.mode === 'bare-user') {
-    const raw = repo.xattrs.get(src, 'user.ostreemeta');
-    // `(uuua(ayay))` starts with three big-endian u32s at fixed offsets: the mode is bytes 8..12.
-    if (!raw || raw.length < 12) return false;
-    const mode = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(8, false);
-    if (isSymlinkMode(mode)) {
-      // A symlink is stored as a small file holding the target (+ NUL): recreate it right here.
-      if (!userMode) return false;
-      let target: string;
-      try {
-        const bytes = readFileSync(src);
-        const end = bytes.indexOf(0);
-        target = (end < 0 ? bytes : bytes.subarray(0, end)).toString('utf8');
-      } catch {
-        return false;
-      }
-      if (target.length === 0) return false;
-      try {
-        symlinkSync(target, dest);
-      } catch (error) {
-        throw fromSystemError(error, `creating symlink ${dest}`);
-      }
-      return true;
-    }
-  }
+export function tryHardlinkSync(core: LinkCore, src: string, dest: string): boolean {
   try {
-    linkSync(src, dest);
-    return true;
+    return core.linkObject(src, dest) === DONE;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOENT') return false;
     throw fromSystemError(error, `linking ${dest}`);
   }
 }
-
 
 type WaitAsync = (a: Int32Array, index: number, value: number, timeout: number) => { async: boolean; value: unknown };
 const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
@@ -139,24 +196,22 @@ async function waitChange(state: Int32Array, index: number): Promise<void> {
 /**
  * Creates the planned directories (the root with `makeDir`, which refuses an existing target) and
  * links every planned file. Returns the indices of the files that must be copied instead. For big
- * trees a worker thread does both phases next to the main thread (see checkout-link-worker.ts),
- * when the default xattr port is in use (a custom port cannot cross into the worker).
+ * trees the worker started by {@link planTree} does both phases next to the main thread (see
+ * checkout-link-worker.ts).
  */
 export async function createPlannedTree(
   repo: Repo,
   plan: TreePlan,
-  opts: { makeDir: (path: string) => void; userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void; threads?: number },
+  opts: { makeDir: (path: string) => void; userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void },
 ): Promise<number[]> {
-  const n = plan.objs.length;
-  const nd = plan.dirs.length;
+  const n = plan.fileCount;
+  const nd = plan.dirCount;
   const FILE0 = HEADER + nd;
   const state = new Int32Array(new SharedArrayBuffer((HEADER + nd + n) * 4));
-  const readMeta = repo.mode === 'bare-user';
-  // An explicit thread count (tests) uses the worker whatever the size.
-  const threads = opts.threads ?? Math.min(2, availableParallelism());
-  const big = opts.threads !== undefined || n >= WORKER_MIN_FILES;
-  const useWorker = threads > 1 && n > 0 && big && (!readMeta || repo.xattrs === nodeXattrs);
+  const core = repoLinkCore(repo, opts.userMode, plan);
+  const job: LinkJob = { arena: plan.arena, files: plan.files, dirs: plan.dirs, objectsPrefix: plan.objectsPrefix, suffix: plan.suffix };
   const stopped = (): boolean => Atomics.load(state, STOP) !== 0;
+  const dirOf = (i: number): number => plan.files[i * FILE_FIELDS + 3]!;
   // The main thread waits asynchronously: the event loop must still see the worker exit or fail.
   const waitDir = async (d: number): Promise<boolean> => {
     while (Atomics.load(state, HEADER + d) === 0) {
@@ -165,29 +220,30 @@ export async function createPlannedTree(
     }
     return true;
   };
-  const makeDir = (d: number): void => {
-    opts.makeDir(plan.dirs[d]!.path);
+  const dirDone = (d: number): void => {
     Atomics.store(state, HEADER + d, 1);
     Atomics.notify(state, HEADER + d);
   };
-  const linkOne = (i: number): void => {
-    state[FILE0 + i] = tryHardlinkSync(repo, opts.userMode, plan.objs[i]!, plan.dests[i]!) ? DONE : FALLBACK;
+  const makeDir = (d: number): void => {
+    try {
+      core.makeDir(d);
+    } catch (error) {
+      throw fromSystemError(error, `creating directory ${planDirPath(plan, d)}`);
+    }
+    dirDone(d);
   };
-  makeDir(0);
+  const linkOne = (i: number): void => {
+    try {
+      state[FILE0 + i] = core.linkFile(i);
+    } catch (error) {
+      throw fromSystemError(error, `linking ${planFilePath(plan, i)}`);
+    }
+  };
   let worker: Promise<WorkerOutcome> | undefined;
-  if (useWorker) {
-    worker = startLinkWorker({
-      shared: state.buffer as SharedArrayBuffer,
-      objs: plan.objs,
-      dests: plan.dests,
-      dirOf: Int32Array.from(plan.dirOf),
-      dirPaths: plan.dirs.map((d) => d.path),
-      dirParent: Int32Array.from(plan.dirs, (d) => d.parent),
-      readMeta,
-      userMode: opts.userMode,
-    });
-  }
   try {
+    opts.makeDir(planDirPath(plan, 0));
+    dirDone(0);
+    if (plan.worker) worker = plan.worker.run(state.buffer as SharedArrayBuffer, job);
     let sinceYield = 0;
     const pause = async (): Promise<void> => {
       if (++sinceYield < CHUNKS_PER_YIELD) return;
@@ -200,7 +256,7 @@ export async function createPlannedTree(
       const start = 1 + Atomics.add(state, NEXT_DIR_CHUNK, 1) * DIR_CHUNK;
       if (start >= nd) break;
       for (let d = start; d < Math.min(start + DIR_CHUNK, nd); d++) {
-        if (!(await waitDir(plan.dirs[d]!.parent))) break dirs;
+        if (!(await waitDir(plan.dirs[d * DIR_FIELDS + 2]!))) break dirs;
         makeDir(d);
       }
       await pause();
@@ -211,7 +267,7 @@ export async function createPlannedTree(
       const start = Atomics.add(state, NEXT_FILE_CHUNK, 1) * CHUNK;
       if (start >= n) break;
       const end = Math.min(start + CHUNK, n);
-      for (let d = plan.dirOf[start]!; d <= plan.dirOf[end - 1]!; d++) if (!(await waitDir(d))) break files;
+      for (let d = dirOf(start); d <= dirOf(end - 1); d++) if (!(await waitDir(d))) break files;
       for (let i = start; i < end; i++) linkOne(i);
       await pause();
       const claimed = Math.min(n, Atomics.load(state, NEXT_FILE_CHUNK) * CHUNK);
@@ -229,8 +285,8 @@ export async function createPlannedTree(
         for (let i = 0; i < n; i++) if (state[FILE0 + i] === 0) linkOne(i);
       } else if (!outcome.ok) {
         const error = Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {});
-        if (outcome.phase === 'dir') throw fromSystemError(error, `creating directory ${plan.dirs[outcome.index]?.path}`);
-        throw fromSystemError(error, `linking ${plan.dests[outcome.index]}`);
+        if (outcome.phase === 'dir') throw fromSystemError(error, `creating directory ${planDirPath(plan, outcome.index)}`);
+        throw fromSystemError(error, `linking ${planFilePath(plan, outcome.index)}`);
       }
     }
   } finally {
@@ -238,12 +294,13 @@ export async function createPlannedTree(
       Atomics.store(state, STOP, 1);
       await worker;
     }
+    plan.worker?.cancel();
   }
   const fallback: number[] = [];
   for (let i = 0; i < n; i++) {
     const s = state[FILE0 + i];
     if (s === FALLBACK) fallback.push(i);
-    else if (s !== DONE) throw new CorruptError(`checkout stopped before ${plan.dests[i]}`);
+    else if (s !== DONE) throw new CorruptError(`checkout stopped before ${planFilePath(plan, i)}`);
   }
   return fallback;
 }

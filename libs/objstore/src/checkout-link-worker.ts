@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { DIR_FIELDS, FILE_FIELDS, LINK_CORE_SOURCE, type LinkJob } from './checkout-link-core.js';
 
 export const NEXT_FILE_CHUNK = 0;
 export const STOP = 1;
@@ -22,21 +23,26 @@ export const NEXT_DIR_CHUNK = 2;
 export const HEADER = 3;
 export const CHUNK = 256;
 export const DIR_CHUNK = 8;
-export const DONE = 1;
-export const FALLBACK = 2;
 
-/** The worker, as CommonJS source (a worker file would need a TypeScript loader under the test runner). */
+/**
+ * The worker, as CommonJS source (a worker file would need a TypeScript loader under the test
+ * runner): the shared link core, driven by a loop that blocks with `Atomics.wait`.
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { shared, objs, dests, dirOf, dirPaths, dirParent, readMeta, userMode, xattrModule } = workerData;
-const state = new Int32Array(shared);
+const { readMeta, userMode, xattrModule } = workerData;
 const xattr = readMeta ? require(xattrModule) : undefined;
+const getMeta = (path) => xattr.getAttributeSync(path, 'user.ostreemeta');
+const linkCore = (${LINK_CORE_SOURCE});
 const NEXT_FILE_CHUNK = ${NEXT_FILE_CHUNK}, STOP = ${STOP}, NEXT_DIR_CHUNK = ${NEXT_DIR_CHUNK}, HEADER = ${HEADER};
-const CHUNK = ${CHUNK}, DIR_CHUNK = ${DIR_CHUNK}, DONE = ${DONE}, FALLBACK = ${FALLBACK};
-const nd = dirPaths.length;
+const CHUNK = ${CHUNK}, DIR_CHUNK = ${DIR_CHUNK};
+parentPort.once('message', ({ shared, job }) => {
+const state = new Int32Array(shared);
+const core = linkCore(fs, { readMeta, userMode, getMeta, job });
+const nd = job.dirs.length / ${DIR_FIELDS};
+const n = job.files.length / ${FILE_FIELDS};
 const FILE0 = HEADER + nd;
-const buf = Buffer.allocUnsafe(4097);
 const stopped = () => Atomics.load(state, STOP) !== 0;
 function waitDir(d) {
   while (Atomics.load(state, HEADER + d) === 0) {
@@ -44,43 +50,6 @@ function waitDir(d) {
     Atomics.wait(state, HEADER + d, 0, 20);
   }
   return true;
-}
-function one(i) {
-  const src = objs[i];
-  const dest = dests[i];
-  if (readMeta) {
-    let raw;
-    try {
-      raw = xattr.getAttributeSync(src, 'user.ostreemeta');
-    } catch {
-      return FALLBACK;
-    }
-    if (!raw || raw.length < 12) return FALLBACK;
-    const mode = raw.readUInt32BE(8);
-    if ((mode & 0o170000) === 0o120000) {
-      if (!userMode) return FALLBACK;
-      let n;
-      try {
-        const fd = fs.openSync(src, 'r');
-        try { n = fs.readSync(fd, buf, 0, buf.length, 0); } finally { fs.closeSync(fd); }
-      } catch {
-        return FALLBACK;
-      }
-      let end = buf.indexOf(0);
-      if (end < 0 || end > n) end = n;
-      if (end === 0 || end === buf.length) return FALLBACK;
-      fs.symlinkSync(buf.toString('utf8', 0, end), dest);
-      return DONE;
-    }
-  }
-  try {
-    fs.linkSync(src, dest);
-    return DONE;
-  } catch (error) {
-    const code = error && error.code;
-    if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOENT') return FALLBACK;
-    throw error;
-  }
 }
 let phase = 'dir';
 let index = -1;
@@ -91,8 +60,8 @@ try {
     if (start >= nd) break;
     const end = Math.min(start + DIR_CHUNK, nd);
     for (index = start; index < end; index++) {
-      if (!waitDir(dirParent[index])) break dirs;
-      fs.mkdirSync(dirPaths[index], 0o700);
+      if (!waitDir(job.dirs[index * ${DIR_FIELDS} + 2])) break dirs;
+      core.makeDir(index);
       Atomics.store(state, HEADER + index, 1);
       Atomics.notify(state, HEADER + index);
     }
@@ -101,16 +70,19 @@ try {
   files: for (;;) {
     if (stopped()) break;
     const start = Atomics.add(state, NEXT_FILE_CHUNK, 1) * CHUNK;
-    if (start >= objs.length) break;
-    const end = Math.min(start + CHUNK, objs.length);
-    for (let d = dirOf[start]; d <= dirOf[end - 1]; d++) if (!waitDir(d)) break files;
-    for (index = start; index < end; index++) state[FILE0 + index] = one(index);
+    if (start >= n) break;
+    const end = Math.min(start + CHUNK, n);
+    const last = job.files[(end - 1) * ${FILE_FIELDS} + 3];
+    for (let d = job.files[start * ${FILE_FIELDS} + 3]; d <= last; d++) if (!waitDir(d)) break files;
+    for (index = start; index < end; index++) state[FILE0 + index] = core.linkFile(index);
   }
   parentPort.postMessage({ ok: true });
 } catch (error) {
   Atomics.store(state, STOP, 1);
   parentPort.postMessage({ ok: false, phase, index, code: error && error.code, message: String((error && error.message) || error) });
 }
+parentPort.close();
+});
 `;
 
 let xattrModulePath: string | undefined;
@@ -121,46 +93,55 @@ function xattrModule(): string {
 
 export type WorkerOutcome = { ok: true } | { ok: false; phase?: 'dir' | 'file'; index: number; code?: string; message: string };
 
+/** A started link worker: it boots while the main thread still plans, and waits for its job. */
+export interface LinkWorker {
+  /** Hands the planned job over; resolves when the worker has no chunk left to claim (or failed). */
+  run(shared: SharedArrayBuffer, job: LinkJob): Promise<WorkerOutcome>;
+  /** Stops a worker that will get no job (planning failed). */
+  cancel(): void;
+}
+
 /**
- * Starts a link worker on the shared job list. `readMeta`: bare-user objects, whose mode (symlink or
- * not) is in the `user.ostreemeta` xattr. Resolves when the worker has no chunk left to claim.
+ * Starts a link worker. `readMeta`: bare-user objects, whose mode (symlink or not) is in the
+ * `user.ostreemeta` xattr. The worker touches nothing until {@link LinkWorker.run} gives it a job.
  */
-export function startLinkWorker(job: {
-  shared: SharedArrayBuffer;
-  objs: string[];
-  dests: string[];
-  dirOf: Int32Array;
-  dirPaths: string[];
-  dirParent: Int32Array;
-  readMeta: boolean;
-  userMode: boolean;
-}): Promise<WorkerOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (o: WorkerOutcome): void => {
-      if (settled) return;
-      settled = true;
-      resolve(o);
-    };
-    let worker: Worker;
-    try {
-      worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        // Plain CommonJS with absolute requires: no loader hooks (`--import tsx` …) to start in it.
-        execArgv: [],
-        workerData: { ...job, xattrModule: job.readMeta ? xattrModule() : undefined },
+export function startLinkWorker(options: { readMeta: boolean; userMode: boolean }): LinkWorker {
+  let worker: Worker | undefined;
+  let startError: unknown;
+  try {
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      // Plain CommonJS with absolute requires: no loader hooks (`--import tsx` …) to start in it.
+      execArgv: [],
+      workerData: { ...options, xattrModule: options.readMeta ? xattrModule() : undefined },
+    });
+  } catch (error) {
+    startError = error;
+  }
+  // Until `run`, a failure has nobody to tell: it is kept for `run` to report.
+  let early: WorkerOutcome | undefined;
+  let report = (o: WorkerOutcome): void => void (early ??= o);
+  worker?.on('message', (m: WorkerOutcome) => report(m));
+  worker?.on('error', (error) => report({ ok: false, index: -1, message: error.message }));
+  worker?.on('exit', () => report({ ok: false, index: -1, message: 'link worker exited early' }));
+  return {
+    run(shared, job) {
+      return new Promise((resolve) => {
+        let settled = false;
+        // A worker that fails or dies stops the job: the main thread then finishes what is left.
+        report = (o) => {
+          if (settled) return;
+          settled = true;
+          if (!o.ok && o.phase === undefined) Atomics.store(new Int32Array(shared), STOP, 1);
+          resolve(o);
+        };
+        if (!worker) return report({ ok: false, index: -1, message: String(startError) });
+        if (early) return report(early);
+        worker.postMessage({ shared, job });
       });
-    } catch (error) {
-      settle({ ok: false, index: -1, message: String(error) });
-      return;
-    }
-    // A worker that fails or dies stops the job: the main thread then finishes what is left.
-    const died = (message: string): void => {
-      if (!settled) Atomics.store(new Int32Array(job.shared), STOP, 1);
-      settle({ ok: false, index: -1, message });
-    };
-    worker.on('message', (m: WorkerOutcome) => settle(m));
-    worker.on('error', (error) => died(error.message));
-    worker.on('exit', () => died('link worker exited early'));
-  });
+    },
+    cancel() {
+      void worker?.terminate();
+    },
+  };
 }

@@ -153,6 +153,38 @@ describe('checkoutCommit on hostile trees', () => {
     }
   });
 
+  it('refuses a hostile subdirectory found after the link worker started, and writes nothing', async () => {
+    const { serializeGVariant } = await import('./format/gvariant/serialize.js');
+    const { checksumToBytes } = await import('./format/checksum.js');
+    const { readMetadataObject, writeMetadataObject } = await import('./repo-objects.js');
+    const { existsSync } = await import('node:fs');
+    const { dir, repo } = await repoWithRawTree([['a', 'x']], [], 'bare-user');
+    // A root with a file (the worker starts once a file is planned) and a subdirectory named `..`
+    // two levels down, so planning fails after the worker was started.
+    const { resolveRev, writeRef } = await import('./repo-refs.js');
+    const { loadCommit } = await import('./repo-commit.js');
+    const { serializeCommit } = await import('./format/commit.js');
+    const { parseDirTree } = await import('./format/dirtree.js');
+    const commit = await loadCommit(repo, (await resolveRev(repo, 'evil'))!);
+    const file = parseDirTree(await readMetadataObject(repo, 'dirtree', commit.rootTree)).files[0]!.checksum;
+    const raw = (files: [string, string][], dirs: [string, string][]) =>
+      serializeGVariant('(a(say)a(sayay))', [
+        files.map(([f, c]) => [f, checksumToBytes(c)]),
+        dirs.map(([d, t]) => [d, checksumToBytes(t), checksumToBytes(commit.rootMeta)]),
+      ]);
+    const evil = await writeMetadataObject(repo, 'dirtree', raw([['x', file]], [['..', commit.rootTree]]));
+    const mid = await writeMetadataObject(repo, 'dirtree', raw([], [['sub', evil]]));
+    const root = await writeMetadataObject(repo, 'dirtree', raw([['a', file]], [['mid', mid]]));
+    const c = await writeMetadataObject(repo, 'commit', serializeCommit({ metadata: [], parent: null, related: [], subject: '', body: '', timestamp: 0, rootTree: root, rootMeta: commit.rootMeta }));
+    await writeRef(repo, 'evil2', c);
+    await mkdir(join(dir, 'out'));
+    await expect(checkoutCommit(repo, 'evil2', join(dir, 'out/target'), { userMode: true, threads: 2 })).rejects.toMatchObject({
+      code: expect.stringMatching(/^(Corrupt|Parse)$/),
+    });
+    expect(existsSync(join(dir, 'out/target'))).toBe(false);
+    expect(existsSync(join(dir, 'out/x'))).toBe(false);
+  });
+
   it('a missing content object is NotFound on the two-thread hardlink path, and nothing is written outside', async () => {
     const { dir, repo } = await repoWithRawTree([['a', 'x']], [], 'bare-user');
     const { rm: remove, readdir } = await import('node:fs/promises');

@@ -7,7 +7,8 @@ import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromS
 import { parseDirMeta, type DirMeta } from './format/dirmeta.js';
 import { parseDirTree } from './format/dirtree.js';
 import { parseFilezHeader } from './format/file-header.js';
-import { checkName, createPlannedTree, planTree, tryHardlinkSync } from './checkout-hardlink.js';
+import { checkName, createPlannedTree, planDirPath, planFileChecksum, planFilePath, planTree, repoLinkCore, tryHardlinkSync } from './checkout-hardlink.js';
+import type { LinkCore } from './checkout-link-core.js';
 import { commitParent, loadCommit } from './repo-commit.js';
 import { isSymlinkMode, openContent, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
@@ -41,6 +42,8 @@ interface Ctx {
   limit: <T>(fn: () => Promise<T>) => Promise<T>;
   files: number;
   dirmetas: Map<string, DirMeta>;
+  /** The link core for single files (made on first use). */
+  linker?: LinkCore;
 }
 
 function dirMetaOf(ctx: Ctx, checksum: string): DirMeta {
@@ -217,7 +220,10 @@ async function canHardlinkObject(ctx: Ctx, checksum: string): Promise<boolean> {
 
 async function checkoutFile(ctx: Ctx, checksum: string, dest: string): Promise<void> {
   if (ctx.opts.union) await clearForFile(dest);
-  if (ctx.hardlink && tryHardlinkSync(ctx.repo, ctx.opts.userMode === true, objectPath(ctx.repo, checksum, 'file'), dest)) return;
+  if (ctx.hardlink) {
+    ctx.linker ??= repoLinkCore(ctx.repo, ctx.opts.userMode === true);
+    if (tryHardlinkSync(ctx.linker, objectPath(ctx.repo, checksum, 'file'), dest)) return;
+  }
   if (await canHardlinkObject(ctx, checksum)) {
     try {
       await link(objectPath(ctx.repo, checksum, 'file'), dest);
@@ -296,27 +302,27 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
 /** A fresh hardlink checkout: plan, directories, links on two threads, copies, directory metadata. */
 async function checkoutTreeLinked(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest: string): Promise<void> {
   const { signal, onProgress } = ctx.opts;
-  const plan = await planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), signal);
+  const link = { userMode: ctx.opts.userMode === true, ...(ctx.opts.threads !== undefined ? { threads: ctx.opts.threads } : {}) };
+  const plan = await planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), { ...(signal ? { signal } : {}), link });
   const fallback = await createPlannedTree(ctx.repo, plan, {
     makeDir: (path) => makeDir(ctx, path),
     userMode: ctx.opts.userMode === true,
-    ...(ctx.opts.threads !== undefined ? { threads: ctx.opts.threads } : {}),
     ...(signal ? { signal } : {}),
     ...(onProgress ? { onProgress: (files: number) => onProgress({ files }) } : {}),
   });
-  ctx.files = plan.objs.length - fallback.length;
+  ctx.files = plan.fileCount - fallback.length;
   const errors: unknown[] = [];
   await Promise.all(
     fallback.map((i) =>
       ctx.limit(async () => {
-        await writeContentCopy(ctx, plan.checksums[i]!, plan.dests[i]!);
+        await writeContentCopy(ctx, planFileChecksum(plan, i), planFilePath(plan, i));
         ctx.files++;
       }).catch((e: unknown) => void errors.push(e)),
     ),
   );
   if (errors.length > 0) throw errors[0];
-  for (let i = plan.dirs.length - 1; i >= 0; i--) {
-    applyDirMeta(ctx, plan.dirs[i]!.meta, plan.dirs[i]!.path);
+  for (let i = plan.dirCount - 1; i >= 0; i--) {
+    applyDirMeta(ctx, plan.dirMeta[i]!, planDirPath(plan, i));
     if (i % 512 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }

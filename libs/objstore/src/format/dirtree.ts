@@ -123,14 +123,109 @@ const DIRS_TYPE = DIRTREE_TYPE.members[1] as Extract<GVariantType, { kind: 'arra
 const FILE_ENTRY = FILES_TYPE.element as Extract<GVariantType, { kind: 'tuple' }>;
 const DIR_ENTRY = DIRS_TYPE.element as Extract<GVariantType, { kind: 'tuple' }>;
 
-function checkOrder(names: readonly { name: string }[], what: string): void {
-  for (let i = 1; i < names.length; i++) {
-    const prev = names[i - 1]!.name;
-    const cur = names[i]!.name;
-    const c = compareNames(prev, cur);
-    if (c === 0) throw new ParseError(`duplicate ${what} entry ${JSON.stringify(cur.slice(0, 80))} in dirtree`, { data: { name: cur.slice(0, 80) } });
-    if (c > 0) throw new ParseError(`${what} entries of dirtree are not sorted at ${JSON.stringify(cur.slice(0, 80))}`, { data: { name: cur.slice(0, 80) } });
+/**
+ * Byte positions of the entries of a validated `.dirtree` (see {@link scanDirTree}): no strings are
+ * made, so a checkout of 100,000 files can plan without filling the heap.
+ */
+export interface DirTreeScan {
+  /** {@link SCAN_FILE_FIELDS} numbers per file: name start, name end (exclusive, before the NUL), content checksum start (32 bytes). */
+  files: number[];
+  /** {@link SCAN_DIR_FIELDS} numbers per directory: name start, name end, dirtree checksum start, dirmeta checksum start. */
+  dirs: number[];
+}
+
+export const SCAN_FILE_FIELDS = 3;
+export const SCAN_DIR_FIELDS = 4;
+
+/** strcmp of two byte ranges of `b` (the order of names in a dirtree: UTF-8 bytes). */
+function compareRanges(b: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    const d = b[as + i]! - b[bs + i]!;
+    if (d !== 0) return d;
   }
+  return ae - as - (be - bs);
+}
+
+/** Validates the name occupying [s, e) (NUL included) like `GVariantReader.string` + `assertFilename`; returns its end before the NUL. */
+function checkNameBytes(r: GVariantReader, s: number, e: number): number {
+  const b = r.bytes;
+  if (e <= s || b[e - 1] !== 0) r.string(s, e);
+  const end = e - 1;
+  let plain = end - s > 2 || (end - s === 1 && b[s] !== 0x2e) || (end - s === 2 && (b[s] !== 0x2e || b[s + 1] !== 0x2e));
+  for (let i = s; i < end && plain; i++) {
+    const c = b[i]!;
+    if (c === 0 || c === 0x2f || c >= 0x80) plain = false;
+  }
+  // The rare cases (non-ASCII, or a problem) take the string path: UTF-8 check and the exact error.
+  if (!plain) assertFilename(r.string(s, e), s);
+  return end;
+}
+
+function checkScanOrder(r: GVariantReader, list: number[], fields: number, what: string): void {
+  const b = r.bytes;
+  for (let i = fields; i < list.length; i += fields) {
+    const c = compareRanges(b, list[i - fields]!, list[i - fields + 1]!, list[i]!, list[i + 1]!);
+    if (c < 0) continue;
+    const cur = r.string(list[i]!, list[i + 1]! + 1);
+    if (c === 0) throw new ParseError(`duplicate ${what} entry ${JSON.stringify(cur.slice(0, 80))} in dirtree`, { data: { name: cur.slice(0, 80) } });
+    throw new ParseError(`${what} entries of dirtree are not sorted at ${JSON.stringify(cur.slice(0, 80))}`, { data: { name: cur.slice(0, 80) } });
+  }
+}
+
+/**
+ * Validates a `.dirtree` exactly as {@link parseDirTree} does (normal form, size limit, names,
+ * 32-byte checksums, sorted unique entries, no name both a file and a directory) and returns the
+ * byte positions of its entries instead of strings: the hot path of a hardlink checkout.
+ */
+export function scanDirTree(bytes: Uint8Array): DirTreeScan {
+  assertMetadataSize('dirtree', bytes.length);
+  const r = new GVariantReader(bytes);
+  const csum = (s: number, e: number): number => {
+    if (e - s !== 32) throw new ParseError(`invalid checksum of length ${e - s}, expected 32`, { offset: s });
+    return s;
+  };
+  const files: number[] = [];
+  const dirs: number[] = [];
+  let nameStart = 0;
+  let nameEnd = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  const entry = (k: number, s: number, e: number): void => {
+    if (k === 0) {
+      nameStart = s;
+      nameEnd = e;
+    } else if (k === 1) sum1 = csum(s, e);
+    else sum2 = csum(s, e);
+  };
+  r.tupleBounds(DIRTREE_TYPE, 0, bytes.length, (member, ms, me) => {
+    if (member === 0) {
+      r.arrayBounds(FILE_ENTRY, ms, me, (_i, es, ee) => {
+        r.tupleBounds(FILE_ENTRY, es, ee, entry);
+        files.push(nameStart, checkNameBytes(r, nameStart, nameEnd), sum1);
+      });
+    } else {
+      r.arrayBounds(DIR_ENTRY, ms, me, (_i, es, ee) => {
+        r.tupleBounds(DIR_ENTRY, es, ee, entry);
+        dirs.push(nameStart, checkNameBytes(r, nameStart, nameEnd), sum1, sum2);
+      });
+    }
+  });
+  checkScanOrder(r, files, SCAN_FILE_FIELDS, 'file');
+  checkScanOrder(r, dirs, SCAN_DIR_FIELDS, 'directory');
+  // Merge walk: a name present in both sorted lists.
+  let i = 0;
+  let j = 0;
+  while (i < files.length && j < dirs.length) {
+    const c = compareRanges(bytes, files[i]!, files[i + 1]!, dirs[j]!, dirs[j + 1]!);
+    if (c === 0) {
+      const n = r.string(files[i]!, files[i + 1]! + 1);
+      throw new ParseError(`dirtree has ${JSON.stringify(n.slice(0, 80))} both as a file and a directory`, { data: { name: n.slice(0, 80) } });
+    }
+    if (c < 0) i += SCAN_FILE_FIELDS;
+    else j += SCAN_DIR_FIELDS;
+  }
+  return { files, dirs };
 }
 
 /**
@@ -139,46 +234,22 @@ function checkOrder(names: readonly { name: string }[], what: string): void {
  * intermediate GVariant value: this is the hot path of checkout, fsck and diff.
  */
 export function parseDirTree(bytes: Uint8Array): DirTree {
-  assertMetadataSize('dirtree', bytes.length);
+  const scan = scanDirTree(bytes);
   const r = new GVariantReader(bytes);
   const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const csum = (s: number, e: number): string => {
-    if (e - s !== 32) throw new ParseError(`invalid checksum of length ${e - s}, expected 32`, { offset: s });
-    return hex.toString('hex', s, e);
-  };
   const files: DirTreeFile[] = [];
   const dirs: DirTreeDir[] = [];
-  r.tupleBounds(DIRTREE_TYPE, 0, bytes.length, (member, ms, me) => {
-    if (member === 0) {
-      r.arrayBounds(FILE_ENTRY, ms, me, (_i, es, ee) => {
-        let name = '';
-        let checksum = '';
-        r.tupleBounds(FILE_ENTRY, es, ee, (k, s, e) => {
-          if (k === 0) name = r.string(s, e);
-          else checksum = csum(s, e);
-        });
-        assertFilename(name, es);
-        files.push({ name, checksum });
-      });
-    } else {
-      r.arrayBounds(DIR_ENTRY, ms, me, (_i, es, ee) => {
-        let name = '';
-        let treeChecksum = '';
-        let metaChecksum = '';
-        r.tupleBounds(DIR_ENTRY, es, ee, (k, s, e) => {
-          if (k === 0) name = r.string(s, e);
-          else if (k === 1) treeChecksum = csum(s, e);
-          else metaChecksum = csum(s, e);
-        });
-        assertFilename(name, es);
-        dirs.push({ name, treeChecksum, metaChecksum });
-      });
-    }
-  });
-  checkOrder(files, 'file');
-  checkOrder(dirs, 'directory');
-  checkDisjoint(files, dirs, (n) => {
-    throw new ParseError(`dirtree has ${JSON.stringify(n.slice(0, 80))} both as a file and a directory`, { data: { name: n.slice(0, 80) } });
-  });
+  const f = scan.files;
+  for (let i = 0; i < f.length; i += SCAN_FILE_FIELDS) {
+    files.push({ name: r.string(f[i]!, f[i + 1]! + 1), checksum: hex.toString('hex', f[i + 2]!, f[i + 2]! + 32) });
+  }
+  const d = scan.dirs;
+  for (let i = 0; i < d.length; i += SCAN_DIR_FIELDS) {
+    dirs.push({
+      name: r.string(d[i]!, d[i + 1]! + 1),
+      treeChecksum: hex.toString('hex', d[i + 2]!, d[i + 2]! + 32),
+      metaChecksum: hex.toString('hex', d[i + 3]!, d[i + 3]! + 32),
+    });
+  }
   return { files, dirs };
 }

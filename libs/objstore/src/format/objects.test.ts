@@ -6,7 +6,7 @@ import { Variant } from './gvariant/value.js';
 import { OSTREE_MAX_METADATA_SIZE, checksumFromMb64, checksumToBytes, checksumToMb64, checksumFromBytes } from './checksum.js';
 import { parseCommit, serializeCommit, type Commit } from './commit.js';
 import { parseDirMeta, serializeDirMeta } from './dirmeta.js';
-import { parseDirTree, serializeDirTree } from './dirtree.js';
+import { parseDirTree, scanDirTree, serializeDirTree } from './dirtree.js';
 import { contentChecksum, fileHeaderStreamPrefix, framedHeaderLength, parseFileHeaderStream, parseFilezHeader, serializeFileHeader, serializeFilezHeader, type FileHeader } from './file-header.js';
 import { decodeFilez, encodeFilez } from './filez.js';
 import { parseTombstone, parseVarDict, serializeTombstone, serializeVarDict, variantString } from './metadata.js';
@@ -125,6 +125,30 @@ describe('dirtree', () => {
     expect(parsed.dirs).toEqual(tree.dirs);
   });
 
+  it('scans a dirtree to byte positions that decode to what parseDirTree returns', () => {
+    const bytes = serializeDirTree({
+      files: [
+        { name: 'b', checksum: A },
+        { name: 'é', checksum: B },
+        { name: 'a-longer-name.so.1', checksum: C },
+      ],
+      dirs: [
+        { name: 'usr', treeChecksum: A, metaChecksum: B },
+        { name: 'ünïcode', treeChecksum: C, metaChecksum: A },
+      ],
+    });
+    const scan = scanDirTree(bytes);
+    const buf = Buffer.from(bytes);
+    const hex = (at: number): string => buf.toString('hex', at, at + 32);
+    const files = [];
+    for (let i = 0; i < scan.files.length; i += 3) files.push({ name: buf.toString('utf8', scan.files[i], scan.files[i + 1]), checksum: hex(scan.files[i + 2]!) });
+    const dirs = [];
+    for (let i = 0; i < scan.dirs.length; i += 4) {
+      dirs.push({ name: buf.toString('utf8', scan.dirs[i], scan.dirs[i + 1]), treeChecksum: hex(scan.dirs[i + 2]!), metaChecksum: hex(scan.dirs[i + 3]!) });
+    }
+    expect({ files, dirs }).toEqual(parseDirTree(bytes));
+  });
+
   it.each(['', '.', '..', 'a/b', '/'])('refuses to serialize the name %j', (name) => {
     expectCode(() => serializeDirTree({ files: [{ name, checksum: A }], dirs: [] }), 'InvalidArgument');
   });
@@ -153,7 +177,19 @@ describe('dirtree', () => {
     ['a long dirmeta checksum', () => rawDirTree([], [['a', raw(A), new Uint8Array(64)]])],
     ['truncated bytes', () => rawDirTree([['a', raw(A)], ['b', raw(B)]], []).subarray(0, 50)],
     ['garbage', () => new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])],
-  ])('refuses a dirtree with %s', (_name, make) => expectCode(() => parseDirTree(make()), 'Parse'));
+    [
+      'a name that is not UTF-8',
+      () => {
+        const b = Buffer.from(rawDirTree([['aXb', raw(A)]], []));
+        b[b.indexOf('aXb') + 1] = 0xff;
+        return new Uint8Array(b);
+      },
+    ],
+    ['non-ASCII names out of byte order', () => rawDirTree([['é', raw(A)], ['z', raw(A)]], [])],
+  ])('refuses a dirtree with %s', (_name, make) => {
+    expectCode(() => parseDirTree(make()), 'Parse');
+    expectCode(() => scanDirTree(make()), 'Parse');
+  });
 });
 
 describe('dirmeta', () => {
