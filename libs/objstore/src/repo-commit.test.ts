@@ -1,4 +1,4 @@
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, IoError, isTsostreeError } from '@tsostree/errors';
@@ -123,6 +123,30 @@ describe('commitDirectory: direct-syscall path and transaction', () => {
     expect(await readRef(repo, 'b')).toBeUndefined();
     expect((await readdir(repo.tmpDir)).filter((n) => n !== 'cache')).toEqual([]);
     expect(await readdir(repo.resolve('objects'))).toEqual([]);
+  });
+});
+
+describe('commitDirectory treesRead', () => {
+  it.each(['archive', 'bare-user'] as const)('runs once every file is read (%s): removing the tree there still commits all of it', async (mode) => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree, { xattrs: false });
+    ostree(['init', `--repo=${join(dir, 'theirs')}`, `--mode=${mode}`]);
+    const theirs = ostree(['commit', `--repo=${join(dir, 'theirs')}`, '-b', 'b', `--timestamp=@${TS}`, tree]).trim();
+    const repo = await Repo.init(join(dir, 'ours'), { mode });
+    let calls = 0;
+    const ours = await commitDirectory(repo, tree, {
+      branch: 'b',
+      timestamp: TS,
+      treesRead: async () => {
+        calls++;
+        expect(await readRef(repo, 'b')).toBeUndefined();
+        await rm(tree, { recursive: true, force: true });
+      },
+    });
+    expect(calls).toBe(1);
+    expect(ours.checksum).toBe(theirs);
+    expect(ostree(['fsck', `--repo=${join(dir, 'ours')}`])).toMatch(/Verifying content integrity of 1 commit/);
   });
 });
 

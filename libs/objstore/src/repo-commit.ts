@@ -59,6 +59,12 @@ export interface CommitOptions {
    */
   beforeRefUpdate?: (checksum: string) => Promise<void>;
   /**
+   * Called once every file of the source trees has been read and staged, before the objects are made
+   * durable. A caller that assembled a tree only to commit it can remove it here: the `syncfs()` that
+   * follows then has none of that tree's pages left to write back. Not called when reading fails.
+   */
+  treesRead?: () => Promise<void>;
+  /**
    * Detached metadata (`--add-detached-metadata-string`), written as the commit's `.commitmeta`
    * in the given order, before `beforeRefUpdate` (signatures are appended to it) and the ref.
    */
@@ -345,6 +351,7 @@ async function commitInTxn(repo: Repo, options: CommitOptions, ctx: WalkContext,
   // Settle every file task (reporting the first failure after all finished).
   await Promise.all(ctx.pending);
   if (ctx.errors.length > 0) throw ctx.errors[0];
+  await options.treesRead?.();
   options.onProgress?.({ ...ctx.progress });
   if (root.metaChecksum === undefined) throw new InvalidArgumentError("Can't commit an empty tree");
   const rootTree = root.writeSync(repo, ctx.txn);
