@@ -336,6 +336,8 @@ async function composeTreeIn(
       metadata,
       timestamp,
       ...(unprivileged ? { ownerUid: 0, ownerGid: 0 } : {}),
+      // Every file is read and staged: the root goes now, so the commit's syncfs does not write it back.
+      ...(options.keepRoot ? {} : { treesRead: () => rm(root, { recursive: true, force: true }) }),
       signal,
       onProgress: (e) => onProgress?.({ phase: 'commit', state: 'progress', files: e.files, bytes: e.bytes }),
     });
