@@ -1,5 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import {
   InvalidArgumentError,
@@ -15,7 +14,7 @@ import { Variant } from './format/gvariant/value.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, filenameProblem } from './format/validate.js';
 import { MutableTree } from './mutable-tree.js';
 import { importTar } from './repo-commit-tar.js';
-import { storeContent, storeContentSync, storeFileFromPath, storeFileFromPathSync, type ContentMeta } from './repo-content.js';
+import { SMALL_FILE_LIMIT, storeArchiveContent, storeContentSync, storeFileFromPath, storeFileFromPathSync, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
 import { WriteTxn, readMetadataObject, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync } from './repo-objects.js';
 import { serializeVarDict } from './format/metadata.js';
@@ -200,11 +199,14 @@ function storeEntrySync(ctx: WalkContext, child: string, name: string, node: Mut
   node.putFileSync(ctx.repo, name, checksum);
 }
 
-/** Stores one file or symlink through the thread pool (archive: compression runs off the main thread). */
+/**
+ * Stores one file or symlink of an archive commit: stat, read and write are direct syscalls, the deflate runs on
+ * the thread pool (so files compress in parallel); files above SMALL_FILE_LIMIT stream.
+ */
 async function storeEntryAsync(ctx: WalkContext, child: string, name: string, node: MutableTree): Promise<void> {
   let st: Stats;
   try {
-    st = await lstat(child);
+    st = lstatSync(child);
   } catch (error) {
     throw fromSystemError(error, `stat ${child}`);
   }
@@ -212,13 +214,23 @@ async function storeEntryAsync(ctx: WalkContext, child: string, name: string, no
   let checksum: string;
   if ((st.mode & S_IFMT) === S_IFLNK) {
     try {
-      meta.symlinkTarget = await readlink(child);
+      meta.symlinkTarget = readlinkSync(child);
     } catch (error) {
       throw fromSystemError(error, `readlink ${child}`);
     }
-    checksum = await storeContent(ctx.repo, meta, undefined, ctx.txn);
+    checksum = await storeArchiveContent(ctx.repo, meta, undefined, ctx.txn);
   } else {
-    checksum = await storeFileFromPath(ctx.repo, child, meta, st.size, ctx.txn);
+    if (st.size <= SMALL_FILE_LIMIT) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(child);
+      } catch (error) {
+        throw fromSystemError(error, `reading ${child}`);
+      }
+      checksum = await storeArchiveContent(ctx.repo, meta, bytes, ctx.txn);
+    } else {
+      checksum = await storeFileFromPath(ctx.repo, child, meta, st.size, ctx.txn);
+    }
     ctx.progress.bytes += st.size;
   }
   ctx.progress.files++;

@@ -290,6 +290,35 @@ function makeBareSymlinkSync(repo: Repo, tmp: string, meta: ContentMeta): void {
   lutimesSync(tmp, 0, 0);
 }
 
+/**
+ * {@link storeContent} for archive repositories as the commit walker calls it: hashing and the file calls are
+ * direct syscalls on the calling thread, only the deflate goes to the thread pool (several files compress at
+ * once while the walker reads the next ones). `content` must not be reused by the caller before this settles.
+ */
+export async function storeArchiveContent(repo: Repo, meta: ContentMeta, content: Uint8Array = new Uint8Array(0), txn?: WriteTxn): Promise<string> {
+  const isLink = isSymlinkMode(meta.mode);
+  const body = isLink ? new Uint8Array(0) : content;
+  const checksum = checksumOf(meta, body);
+  if (hasObjectSync(repo, 'file', checksum, txn)) return checksum;
+  const compressed = isLink ? new Uint8Array(0) : await deflateRawAsync(body, { level: 6 });
+  const tmp = repoTmpPath(repo);
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeAllSync(fd, archiveHeader(meta, body.length));
+      writeAllSync(fd, compressed);
+      if (repo.fsync && !txn) fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    publishObjectSync(repo, tmp, checksum, 'file', txn);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw fromSystemError(error, `storing content object ${checksum}`);
+  }
+  return checksum;
+}
+
 /** Synchronous twin of {@link storeContent} (every mode). Returns the content checksum. */
 export function storeContentSync(repo: Repo, meta: ContentMeta, content: Uint8Array = new Uint8Array(0), txn?: WriteTxn): string {
   const body = isSymlinkMode(meta.mode) ? new Uint8Array(0) : content;
