@@ -29,7 +29,7 @@ import {
   type DeltaSuperblock,
 } from '../format/static-delta.js';
 import { S_IFLNK, S_IFMT, S_IFREG } from '../format/validate.js';
-import { openContent, storeVerifiedContentSync, type ContentMeta } from '../repo-content.js';
+import { openContent, openContentSync, storeVerifiedContentSync, type ContentMeta } from '../repo-content.js';
 import { hasObject, hasObjectSync, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
 import { traverseDirTree } from '../repo-traverse.js';
 import type { Repo } from '../repo.js';
@@ -155,7 +155,8 @@ class PartExecutor {
   private async source(checksum: string): Promise<Uint8Array> {
     const cached = this.sources.get(checksum);
     if (cached) return cached;
-    const obj = await openContent(this.repo, checksum);
+    // Bare modes: opened synchronously (many read sources, one after the other).
+    const obj = this.repo.isArchive ? await openContent(this.repo, checksum) : openContentSync(this.repo, checksum);
     if ((obj.meta.mode & S_IFMT) !== S_IFREG) throw new CorruptError(`delta read source ${checksum} is not a regular file`);
     let buf: Buffer;
     if (obj.rawOffset === 0) {

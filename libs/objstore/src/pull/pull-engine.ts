@@ -3,10 +3,11 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { parseCommit } from '../format/commit.js';
-import { parseDirTree } from '../format/dirtree.js';
+import { parseDirTree, type DirTree } from '../format/dirtree.js';
 import type { ObjectType } from '../format/object-path.js';
 import { isPartial } from '../repo-fsck.js';
 import { WriteTxn, hasObject, objectPath, readCommitMeta, readMetadataObject, readMetadataObjectSync, writeCommitMeta } from '../repo-objects.js';
+import { LoosePresence } from './loose-presence.js';
 import { storeMetadataSync } from './pull-store.js';
 import type { Repo } from '../repo.js';
 import type { PullMetadataType, PullSource } from './pull-source.js';
@@ -126,6 +127,7 @@ export class PullEngine {
   private slot: TxnSlot;
   private flushing: Promise<void> = Promise.resolve();
   private readonly seen = new Set<string>();
+  private readonly presence: LoosePresence;
   private readonly limiter: PriorityLimiter;
   private readonly group = new TaskGroup();
   /** Commits whose whole tree was walked in this run (their partial mark goes at the end). */
@@ -155,6 +157,7 @@ export class PullEngine {
     this.limiter = new PriorityLimiter(this.maxContentWorkers);
     this.subpaths = options.subpaths?.map(normalizeSubpath);
     this.slot = this.newSlot();
+    this.presence = new LoosePresence(repo);
     options.signal?.addEventListener('abort', () => this.group.fail(options.signal!.reason), { once: true });
   }
 
@@ -322,18 +325,43 @@ export class PullEngine {
     return this.subpaths.some((s) => path === s || path.startsWith(s === '/' ? '/' : `${s}/`));
   }
 
+  /**
+   * Walks a tree: dirtrees already in the repository are read and expanded right here, in a loop
+   * (a 3,000-file update touches ~1,500 stored dirtrees: no task or promise each), yielding to the
+   * event loop now and then so fetches keep flowing; missing ones are fetched concurrently and
+   * their subtrees walked the same way when they arrive.
+   */
   private async scanDirTree(tree: string, meta: string, path: string): Promise<void> {
-    this.ensureMetadata('dirmeta', meta);
-    const key = this.subpaths ? `${tree}.dirtree:${path}` : `${tree}.dirtree`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    throwIfAborted(this.signal);
-    const dt = parseDirTree(await this.metadata('dirtree', tree));
+    const stack: [string, string, string][] = [[tree, meta, path]];
+    let sinceYield = 0;
+    while (stack.length > 0) {
+      const [t, m, p] = stack.pop()!;
+      this.ensureMetadata('dirmeta', m);
+      const key = this.subpaths ? `${t}.dirtree:${p}` : `${t}.dirtree`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      throwIfAborted(this.signal);
+      if (!this.presence.has('dirtree', t)) {
+        this.group.spawn(async () => this.expandDirTree(parseDirTree(await this.metadata('dirtree', t)), p));
+        continue;
+      }
+      this.expandDirTree(parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', t)), p, stack);
+      if (++sinceYield >= 128) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  /** Queues a dirtree's files and its subdirectories (onto `stack`, else as new walks). */
+  private expandDirTree(dt: DirTree, path: string, stack?: [string, string, string][]): void {
     const base = path === '/' ? '' : path;
     for (const f of dt.files) if (this.wantFile(`${base}/${f.name}`)) this.ensureContent(f.checksum);
     for (const d of dt.dirs) {
       const child = `${base}/${d.name}`;
-      if (this.wantDir(child)) this.group.spawn(() => this.scanDirTree(d.treeChecksum, d.metaChecksum, child));
+      if (!this.wantDir(child)) continue;
+      if (stack) stack.push([d.treeChecksum, d.metaChecksum, child]);
+      else this.group.spawn(() => this.scanDirTree(d.treeChecksum, d.metaChecksum, child));
     }
   }
 
@@ -341,6 +369,11 @@ export class PullEngine {
     const key = `${checksum}.${type}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    // Present: read (and verified) right away; missing: fetched as a task.
+    if (this.presence.has(type, checksum)) {
+      readMetadataObjectSync(this.repo, type, checksum);
+      return;
+    }
     this.group.spawn(async () => {
       await this.metadata(type, checksum);
     });
@@ -354,7 +387,7 @@ export class PullEngine {
     const key = `${checksum}.file`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (hasObjectSync(this.repo, 'file', checksum)) return;
+    if (this.presence.has('file', checksum)) return;
     this.progress.requested++;
     this.contentQueue.push(checksum);
     if (this.contentWorkers < this.maxContentWorkers) {
