@@ -261,6 +261,19 @@ function readFullySync(fd: number, buf: Buffer, length: number): number {
   return got;
 }
 
+/** `user.ostreemeta` of frozen (shared, unchangeable) metadata objects, serialized once each. */
+const frozenFileMeta = new WeakMap<ContentMeta, Uint8Array>();
+
+/** The bare-user `user.ostreemeta` value for `meta` (cached when `meta` is frozen: a static delta shares one per mode). */
+function fileMetaBytes(meta: ContentMeta): Uint8Array {
+  const frozen = Object.isFrozen(meta);
+  const cached = frozen ? frozenFileMeta.get(meta) : undefined;
+  if (cached) return cached;
+  const bytes = serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs });
+  if (frozen) frozenFileMeta.set(meta, bytes);
+  return bytes;
+}
+
 /**
  * Applies the bare-mode metadata to a freshly written temp object through its open descriptor
  * (owner, mode, `user.ostreemeta` / xattrs, mtime 0), then closes it. Always closes `fd`.
@@ -273,7 +286,7 @@ function finishBareFileSync(repo: Repo, fd: number, tmp: string, meta: ContentMe
       for (const x of meta.xattrs) repo.xattrs.set(tmp, x.name, x.value);
     } else if (repo.mode === 'bare-user') {
       fchmodSync(fd, isLinkAsFile ? 0o644 : meta.mode & 0o777);
-      repo.xattrs.set(tmp, 'user.ostreemeta', serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs }));
+      repo.xattrs.set(tmp, 'user.ostreemeta', fileMetaBytes(meta));
     } else {
       fchmodSync(fd, meta.mode & 0o777);
     }

@@ -6,13 +6,14 @@
  * commit object (and its detached metadata) is written last, only after every object the new
  * commit needs is present — a failed or hostile delta leaves the repository consistent.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, fromSystemError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
 import { parseDirMeta } from '../format/dirmeta.js';
-import { parseDirTree } from '../format/dirtree.js';
-import { createContentHasher, MAX_SYMLINK_TARGET } from '../format/file-header.js';
+import { parseDirTree, type DirTree } from '../format/dirtree.js';
+import { createContentHasher, fileHeaderStreamPrefix, MAX_SYMLINK_TARGET } from '../format/file-header.js';
 import { vardictGet, type Variant } from '../format/gvariant/value.js';
 import { serializeVarDict } from '../format/metadata.js';
 import {
@@ -33,6 +34,7 @@ import { openContent, openContentSync, storeVerifiedContentSync, type ContentMet
 import { hasObject, hasObjectSync, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
 import { traverseDirTree } from '../repo-traverse.js';
 import type { Repo } from '../repo.js';
+import type { Xattr } from '../xattrs.js';
 import { bspatch } from './bsdiff.js';
 import { xzDecompress } from './delta-xz.js';
 
@@ -61,6 +63,11 @@ export interface DeltaApplyOptions {
   maxObjectSize?: number;
   /** Check that every object of the new commit is present before writing it (default true). */
   verifyComplete?: boolean;
+  /**
+   * Filled with every dirtree the delta carries, hash-checked and parsed, for a caller that walks
+   * the new tree next (pull) and need not read and parse them again.
+   */
+  dirTrees?: Map<string, DirTree>;
 }
 
 export interface DeltaApplyResult {
@@ -137,19 +144,24 @@ function corruptPart(index: number, why: string, cause?: unknown): CorruptError 
 }
 
 /** Validates metadata bytes of a type we can parse (dirtree names are checked here). */
-function checkMetadata(type: string, bytes: Uint8Array): void {
-  if (type === 'dirtree') parseDirTree(bytes);
-  else if (type === 'dirmeta') parseDirMeta(bytes);
+function checkMetadata(type: string, bytes: Uint8Array): DirTree | undefined {
+  if (type === 'dirtree') return parseDirTree(bytes);
+  if (type === 'dirmeta') parseDirMeta(bytes);
+  return undefined;
 }
 
 class PartExecutor {
   private readonly sources = new Map<string, Uint8Array>();
+  private metaPayload: DeltaPartPayload | undefined;
+  private readonly metas = new Map<number, ContentMeta>();
+  private readonly prefixes = new WeakMap<ContentMeta, Uint8Array>();
   written = 0;
 
   constructor(
     private readonly repo: Repo,
     private readonly txn: WriteTxn,
     private readonly maxObjectSize: number,
+    private readonly dirTrees?: Map<string, DirTree>,
   ) {}
 
   private async source(checksum: string): Promise<Uint8Array> {
@@ -177,13 +189,37 @@ class PartExecutor {
     return bytes;
   }
 
+  /**
+   * The metadata of a (mode, xattrs) pair of the part's tables — one frozen object per pair, so
+   * its serialized forms (hash prefix, `user.ostreemeta`) are computed once, not once per object.
+   */
   private contentMeta(payload: DeltaPartPayload, modeIndex: number, xattrIndex: number, index: number): ContentMeta {
+    if (this.metaPayload !== payload) {
+      this.metaPayload = payload;
+      this.metas.clear();
+    }
+    const key = modeIndex * 0x1_0000_0000 + xattrIndex;
+    const cached = this.metas.get(key);
+    if (cached) return cached;
     const m = payload.modes[modeIndex]!;
     const fmt = m.mode & S_IFMT;
     if ((fmt !== S_IFREG && fmt !== S_IFLNK) || (m.mode & ~(S_IFMT | 0o7777)) !== 0) {
       throw corruptPart(index, `invalid content mode 0${m.mode.toString(8)}`);
     }
-    return { uid: m.uid, gid: m.gid, mode: m.mode, symlinkTarget: '', xattrs: payload.xattrs[xattrIndex]! };
+    const meta: ContentMeta = Object.freeze({ uid: m.uid, gid: m.gid, mode: m.mode, symlinkTarget: '', xattrs: Object.freeze([...payload.xattrs[xattrIndex]!]) as Xattr[] });
+    this.metas.set(key, meta);
+    return meta;
+  }
+
+  /** The content checksum's header prefix for `meta` (cached for the shared frozen metas). */
+  private hasherFor(meta: ContentMeta): Hash {
+    if (!Object.isFrozen(meta)) return createContentHasher({ ...meta, rdev: 0 });
+    let prefix = this.prefixes.get(meta);
+    if (!prefix) {
+      prefix = fileHeaderStreamPrefix({ ...meta, rdev: 0 });
+      this.prefixes.set(meta, prefix);
+    }
+    return createHash('sha256').update(prefix);
   }
 
   /**
@@ -193,7 +229,7 @@ class PartExecutor {
    */
   private finishContent(object: DeltaObject, meta: ContentMeta, content: Uint8Array | Uint8Array[], index: number): void {
     const chunks = content instanceof Uint8Array ? [content] : content;
-    const hasher = createContentHasher({ ...meta, rdev: 0 });
+    const hasher = this.hasherFor(meta);
     for (const c of chunks) hasher.update(c);
     const actual = hasher.digest('hex');
     if (actual !== object.checksum) {
@@ -239,8 +275,7 @@ class PartExecutor {
             const meta = this.contentMeta(payload, op.mode, op.xattrs, index);
             if ((meta.mode & S_IFMT) === S_IFLNK) {
               if (bytes.length === 0 || bytes.length > MAX_SYMLINK_TARGET || bytes.includes(0)) throw corruptPart(index, 'invalid symlink target');
-              meta.symlinkTarget = Buffer.from(bytes).toString('utf8');
-              this.finishContent(object, meta, new Uint8Array(0), index);
+              this.finishContent(object, { ...meta, symlinkTarget: Buffer.from(bytes).toString('utf8') }, new Uint8Array(0), index);
             } else this.finishContent(object, meta, bytes, index);
           } else {
             if (!METADATA_TYPES.has(object.type)) throw corruptPart(index, `cannot create ${object.type} objects`);
@@ -253,7 +288,8 @@ class PartExecutor {
               });
             }
             try {
-              checkMetadata(object.type, bytes);
+              const tree = checkMetadata(object.type, bytes);
+              if (tree && this.dirTrees) this.dirTrees.set(object.checksum, tree);
             } catch (error) {
               throw corruptPart(index, `invalid ${object.type} ${object.checksum}: ${(error as Error).message}`, error);
             }
@@ -371,7 +407,7 @@ export async function applyStaticDelta(repo: Repo, source: DeltaSource, options:
   }
 
   const txn = new WriteTxn(repo);
-  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB);
+  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB, options.dirTrees);
   let partsApplied = 0;
   let partsSkipped = 0;
   // Which parts to apply is known up front; the next part is fetched, checked and decompressed

@@ -13,6 +13,7 @@
 import { ChecksumMismatchError, CorruptError, NotFoundError } from '@tsostree/errors';
 import { checksumFromBytes, sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
+import type { DirTree } from '../format/dirtree.js';
 import { vardictGet, type Variant } from '../format/gvariant/value.js';
 import { serializeVarDict } from '../format/metadata.js';
 import { deltaIndexPath, parseDeltaIndex, staticDeltaDir, staticDeltaName } from '../format/static-delta.js';
@@ -53,6 +54,8 @@ async function publishedDelta(fetcher: Fetcher, summary: Summary | undefined, to
 
 export interface DeltaPullResult extends DeltaApplyResult {
   name: string;
+  /** The dirtrees the delta carried (verified, parsed): the pull's walk of the new commit reuses them. */
+  dirTrees: Map<string, DirTree>;
 }
 
 /**
@@ -96,6 +99,7 @@ export async function pullStaticDelta(
   if (verifier?.verifyCommit) await verifier.verifyCommit(to, commitBytes, detached ? serializeVarDict(detached) : undefined);
   await mkdir(repo.resolve('state'), { recursive: true });
   await writeFile(repo.resolve('state', `${to}.commitpartial`), '', { mode: 0o644 });
+  const dirTrees = new Map<string, DirTree>();
   const result = await applyStaticDelta(
     repo,
     {
@@ -109,7 +113,7 @@ export async function pullStaticDelta(
         },
       }),
     },
-    { fetchFallback: async () => undefined, verifyComplete: false, ...(signal ? { signal } : {}) },
+    { fetchFallback: async () => undefined, verifyComplete: false, dirTrees, ...(signal ? { signal } : {}) },
   );
-  return { ...result, name };
+  return { ...result, name, dirTrees };
 }

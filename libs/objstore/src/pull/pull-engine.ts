@@ -58,6 +58,11 @@ export interface PullEngineOptions {
   onProgress?: (event: PullProgress) => void;
   /** Bytes received so far, for progress events. */
   bytesTransferred?: () => number;
+  /**
+   * Dirtrees already verified and parsed by this pull (a static delta carries the new ones): the
+   * walk still requires them in the repository but takes their contents from here.
+   */
+  knownDirTrees?: ReadonlyMap<string, DirTree>;
 }
 
 const HIGH = 0;
@@ -345,7 +350,8 @@ export class PullEngine {
         this.group.spawn(async () => this.expandDirTree(parseDirTree(await this.metadata('dirtree', t)), p));
         continue;
       }
-      this.expandDirTree(parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', t)), p, stack);
+      const known = this.options.knownDirTrees?.get(t);
+      this.expandDirTree(known ?? parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', t)), p, stack);
       if (++sinceYield >= 128) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -14,6 +14,7 @@ import { HttpPullSource, LocalPullSource, type PullSource } from './pull-source.
 import type { RemoteVerifyOptions } from '../sign/remote-verify.js';
 import { defaultRemoteVerifier, type PullVerifier } from './pull-verify.js';
 import { pullStaticDelta } from '../delta/delta-pull.js';
+import type { DirTree } from '../format/dirtree.js';
 
 export interface PullCommonOptions {
   /** Parents to follow: 0 = the commit only (default), -1 = the whole history. */
@@ -186,6 +187,7 @@ async function runEngine(
   verifier: PullVerifier | undefined,
   bytes: () => number,
   abort?: AbortController,
+  knownDirTrees?: ReadonlyMap<string, DirTree>,
 ): Promise<PullEngine> {
   const engineOptions: PullEngineOptions = {
     depth: options.depth,
@@ -198,6 +200,7 @@ async function runEngine(
     signal: options.signal,
     onProgress: options.onProgress,
     bytesTransferred: bytes,
+    ...(knownDirTrees ? { knownDirTrees } : {}),
   };
   const engine = new PullEngine(repo, source, engineOptions);
   if (abort) engine.signal.addEventListener('abort', () => abort.abort(engine.signal.reason), { once: true });
@@ -289,6 +292,7 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
         // Static deltas first (src/delta/delta-pull.ts); the engine then fetches whatever is still missing.
         const deltasUsed: string[] = [];
         let deltaParts = 0;
+        const knownDirTrees = new Map<string, DirTree>();
         const required = options.requireStaticDeltas === true;
         if ((!local || required) && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
           const tried = new Set<string>();
@@ -300,10 +304,11 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
             if (d) {
               deltasUsed.push(d.name);
               deltaParts += d.partsApplied;
+              for (const [checksum, tree] of d.dirTrees) knownDirTrees.set(checksum, tree);
             }
           }
         }
-        const engine = await runEngine(repo, src, commits, options, verifier, bytes, abort);
+        const engine = await runEngine(repo, src, commits, options, verifier, bytes, abort, knownDirTrees.size > 0 ? knownDirTrees : undefined);
         const refs = await moveRefs(
           repo,
           resolved.filter((r) => r.ref !== undefined).map((r) => ({ spec: options.mirror ? { ref: r.ref! } : { remote: remoteName, ref: r.ref! }, checksum: r.checksum })),
