@@ -17,7 +17,7 @@ import { DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type 
 import { CHUNK, DIR_CHUNK, HEADER, NEXT_DIR_CHUNK, NEXT_FILE_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
-import { nodeXattrs } from './xattrs.js';
+import { nodeGetXattrRaw, nodeXattrs } from './xattrs.js';
 
 /** Below this many files a worker thread costs more than it saves. */
 const WORKER_MIN_FILES = 4096;
@@ -165,7 +165,10 @@ export async function planTree(
 
 /** The link core of the main thread for `repo` (bare-user: the mode comes through the repo's xattr port). */
 export function repoLinkCore(repo: Repo, userMode: boolean, job?: LinkJob): LinkCore {
-  return linkCore({ readMeta: repo.mode === 'bare-user', userMode, getMeta: (path) => repo.xattrs.get(path, 'user.ostreemeta'), ...(job ? { job } : {}) });
+  const port = repo.xattrs;
+  // The default port is called raw (as in the worker): errors only send the file to the copy path.
+  const getMeta = port === nodeXattrs ? (path: string) => nodeGetXattrRaw(path, 'user.ostreemeta') : (path: string) => port.get(path, 'user.ostreemeta');
+  return linkCore({ readMeta: repo.mode === 'bare-user', userMode, getMeta, ...(job ? { job } : {}) });
 }
 
 /**

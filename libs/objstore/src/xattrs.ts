@@ -106,6 +106,12 @@ export const nodeXattrs: XattrPort = {
   },
 };
 
+/**
+ * The raw lgetxattr of the default port, for hot loops: a Buffer, null when the attribute (or the
+ * file) is missing, and untyped errors (the caller falls back to a path that reports them properly).
+ */
+export const nodeGetXattrRaw: (path: string, name: string) => Uint8Array | null = napi.getAttributeSync;
+
 /** A port that reports no attributes and refuses to write any (for filesystems without xattrs, or tests). */
 export const noXattrs: XattrPort = {
   list: () => [],
