@@ -1,10 +1,13 @@
-import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, rm, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo, REPO_MODES, parseRepoMode } from './repo.js';
 import { addRemote, deleteRemote, getRemote, listRemotes } from './repo-remotes.js';
 import { isValidRefName, listRefs, parseRefspec, readRef, resolveRev, writeRef } from './repo-refs.js';
 import { lockRepo } from './repo-lock.js';
+import { objectPath, readMetadataObjectSync } from './repo-objects.js';
 import { ostree, tempDir } from '../test/tmp.js';
 
 async function tree(root: string): Promise<string[]> {
@@ -162,5 +165,33 @@ describe('lockRepo', () => {
     await writeFile(join(dir, '.tsostree-lock', 'exclusive'), '999999999\n');
     await writeFile(join(dir, '.tsostree-lock', 'shared-x'), '999999998\n');
     await (await lockRepo(dir, 'exclusive', { timeoutMs: 100 })).release();
+  });
+});
+
+describe('readMetadataObjectSync', () => {
+  it('reads and verifies an object, and refuses what is not a regular file (symlink, FIFO, directory) without blocking', async () => {
+    const dir = await tempDir();
+    const repo = await Repo.init(dir, { mode: 'bare' });
+    const bytes = new TextEncoder().encode('not really a dirtree, but bytes');
+    const sum = createHash('sha256').update(bytes).digest('hex');
+    const path = objectPath(repo, sum, 'dirtree');
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+    expect(Buffer.from(readMetadataObjectSync(repo, 'dirtree', sum)).equals(Buffer.from(bytes))).toBe(true);
+    await writeFile(path, 'changed');
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'ChecksumMismatch' }));
+    expect(readMetadataObjectSync(repo, 'dirtree', sum, { verify: false }).length).toBe(7);
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum, { verify: false, maxSize: 3 })).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    await rm(path);
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'NotFound' }));
+    await writeFile(join(dir, 'target'), bytes);
+    await symlink(join(dir, 'target'), path);
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    await rm(path);
+    execFileSync('mkfifo', [path]);
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+    await rm(path);
+    await mkdir(path);
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
   });
 });
