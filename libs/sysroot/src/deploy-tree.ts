@@ -117,8 +117,12 @@ export async function initializeDeployment(sysroot: Sysroot, opts: DeployTreeOpt
   const userMode = repo.mode === 'bare-user' || repo.mode === 'bare-user-only' || process.getuid?.() !== 0;
   await checkoutCommit(repo, checksum, dir, { userMode, ...(opts.signal ? { signal: opts.signal } : {}) });
   await failpoint(sysroot, 'deploy:after-checkout');
-  const layout = await findKernelLayout(dir);
-  await prepareDeploymentEtc(repo, checksum, dir, userMode);
+  // The kernel hash (reads in the thread pool) and the /etc copy (small synchronous syscalls)
+  // overlap; both finish before anything else, and a kernel error is reported first, like ostree.
+  const [found, etc] = await Promise.allSettled([findKernelLayout(dir), prepareDeploymentEtc(repo, checksum, dir, userMode)]);
+  if (found.status === 'rejected') throw found.reason;
+  if (etc.status === 'rejected') throw etc.reason;
+  const layout = found.value;
   await failpoint(sysroot, 'deploy:after-etc-copy');
   return {
     ...id,
