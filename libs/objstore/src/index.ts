@@ -39,6 +39,7 @@ export {
   commitsWithPrefix,
   linkObject,
   deleteCommitObject,
+  withMetadataCache,
 } from './repo-objects.js';
 export type { MetadataObjectType, ObjectName, ReadObjectOptions } from './repo-objects.js';
 export { storeContent, storeFileFromPath, openContent, verifyContent, SMALL_FILE_LIMIT } from './repo-content.js';

@@ -378,8 +378,11 @@ export function readMetadataObjectSync(
   options: ReadObjectOptions = {},
 ): Uint8Array {
   assertChecksum(checksum);
-  const path = objectPath(repo, checksum, type);
   const maxSize = options.maxSize ?? 64 * 1024 * 1024;
+  const cache = repo.metadataCache && (type === 'dirtree' || type === 'dirmeta') ? repo.metadataCache : undefined;
+  const hit = cache?.get(`${checksum}.${type}`);
+  if (hit && hit.length <= maxSize) return hit;
+  const path = objectPath(repo, checksum, type);
   let u8: Uint8Array;
   let fd: number | undefined;
   try {
@@ -411,6 +414,8 @@ export function readMetadataObjectSync(
       });
     }
   }
+  // Only verified bytes are kept (a hit is returned without hashing again).
+  if (cache && options.verify !== false) cache.set(`${checksum}.${type}`, u8);
   return u8;
 }
 
@@ -433,6 +438,21 @@ function readToEndSync(fd: number, size: number): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, got);
 }
 
+/**
+ * Runs `fn` with `repo.metadataCache` on: dirtree/dirmeta objects read synchronously are read from
+ * disk once (a deploy's checkout plans the tree, and the prune that follows walks it again). The
+ * cache ends with the outermost scope.
+ */
+export async function withMetadataCache<T>(repo: Repo, fn: () => Promise<T>): Promise<T> {
+  if (repo.metadataCache) return fn();
+  repo.metadataCache = new Map();
+  try {
+    return await fn();
+  } finally {
+    repo.metadataCache = undefined;
+  }
+}
+
 /** Reads detached metadata, or undefined when there is none. */
 export async function readCommitMeta(repo: Repo, commit: string): Promise<Uint8Array | undefined> {
   try {
@@ -445,6 +465,7 @@ export async function readCommitMeta(repo: Repo, commit: string): Promise<Uint8A
 
 /** Deletes a loose object; missing is not an error. */
 export async function deleteObject(repo: Repo, type: ObjectType, checksum: string): Promise<void> {
+  repo.metadataCache?.delete(`${checksum}.${type}`);
   try {
     await rm(objectPath(repo, checksum, type), { force: true });
   } catch (error) {

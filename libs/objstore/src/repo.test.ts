@@ -7,7 +7,7 @@ import { Repo, REPO_MODES, parseRepoMode } from './repo.js';
 import { addRemote, deleteRemote, getRemote, listRemotes } from './repo-remotes.js';
 import { isValidRefName, listRefs, parseRefspec, readRef, resolveRev, writeRef } from './repo-refs.js';
 import { lockRepo } from './repo-lock.js';
-import { objectPath, readMetadataObjectSync } from './repo-objects.js';
+import { deleteObject, objectPath, readMetadataObjectSync, withMetadataCache } from './repo-objects.js';
 import { ostree, tempDir } from '../test/tmp.js';
 
 async function tree(root: string): Promise<string[]> {
@@ -193,5 +193,34 @@ describe('readMetadataObjectSync', () => {
     await rm(path);
     await mkdir(path);
     expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'Corrupt' }));
+  });
+});
+
+describe('withMetadataCache', () => {
+  it('reads a verified dirtree from disk once per scope, evicts it on delete, and ends with the scope', async () => {
+    const dir = await tempDir();
+    const repo = await Repo.init(dir, { mode: 'bare' });
+    const bytes = new TextEncoder().encode('cached dirtree bytes');
+    const sum = createHash('sha256').update(bytes).digest('hex');
+    const path = objectPath(repo, sum, 'dirtree');
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+    await withMetadataCache(repo, async () => {
+      // Unverified reads are not cached.
+      readMetadataObjectSync(repo, 'dirtree', sum, { verify: false });
+      expect(repo.metadataCache?.size).toBe(0);
+      const first = readMetadataObjectSync(repo, 'dirtree', sum);
+      await withMetadataCache(repo, async () => {
+        // Nested scopes share the outer cache: no second read from disk.
+        await writeFile(path, 'changed on disk');
+        expect(readMetadataObjectSync(repo, 'dirtree', sum)).toBe(first);
+      });
+      expect(repo.metadataCache?.size).toBe(1);
+      await deleteObject(repo, 'dirtree', sum);
+      expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'NotFound' }));
+      await writeFile(path, 'changed on disk');
+    });
+    expect(repo.metadataCache).toBeUndefined();
+    expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'ChecksumMismatch' }));
   });
 });

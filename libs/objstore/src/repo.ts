@@ -102,6 +102,13 @@ export class Repo {
    */
   disableFsync = false;
 
+  /**
+   * Verified dirtree/dirmeta bytes read through this open repository, by `checksum.type`, while a
+   * {@link withMetadataCache} scope is active (undefined otherwise). Objects are immutable and
+   * named by their checksum, so a hit is always the object's content; deleting an object evicts it.
+   */
+  metadataCache: Map<string, Uint8Array> | undefined = undefined;
+
   /** `core.fsync` (default true): whether object and ref writes are fsynced. */
   get fsync(): boolean {
     if (this.disableFsync) return false;

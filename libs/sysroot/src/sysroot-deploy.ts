@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConflictError, InvalidArgumentError, NotFoundError, fromSystemError, withContext } from '@tsostree/errors';
 import { KernelArgs } from '@tsostree/bootloader';
 import type { EtcMergeReport } from '@tsostree/etc-merge';
-import { KeyFile, resolveCommit } from '@tsostree/objstore';
+import { KeyFile, resolveCommit, withMetadataCache } from '@tsostree/objstore';
 import { sameDeployment, type Deployment } from './deployment.js';
 import { failpoint, finalizeDeployment, initializeDeployment, writeOriginFile, type WorkDeployment } from './deploy-tree.js';
 import { parseStagedDeployment, serializeStagedDeployment, type StagedDeploymentRecord } from './format/staged-deployment.js';
@@ -91,30 +91,33 @@ export async function deployLocked(sysroot: Sysroot, revision: string, opts: Dep
     origin.setString('origin', 'refspec', revision);
   }
   const kernelArgs = newDeploymentKargs(merge, opts);
-  const work = await initializeDeployment(sysroot, {
-    stateroot,
-    checksum,
-    origin,
-    ...(kernelArgs !== undefined ? { kernelArgs } : {}),
-    ...(opts.overlayInitrds ? { overlayInitrds: opts.overlayInitrds } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  if (opts.stage) return stage(sysroot, work, merge, kernelArgs, opts);
+  // The checkout's dirtrees stay in memory until the prune at the end has walked them again.
+  return withMetadataCache(repo, async () => {
+    const work = await initializeDeployment(sysroot, {
+      stateroot,
+      checksum,
+      origin,
+      ...(kernelArgs !== undefined ? { kernelArgs } : {}),
+      ...(opts.overlayInitrds ? { overlayInitrds: opts.overlayInitrds } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (opts.stage) return stage(sysroot, work, merge, kernelArgs, opts);
 
-  const { deployment, etcMerge } = await finalizeDeployment(sysroot, work, merge, {
-    ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    immutable: !opts.mutable,
+    const { deployment, etcMerge } = await finalizeDeployment(sysroot, work, merge, {
+      ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      immutable: !opts.mutable,
+    });
+    const list = retainedDeploymentList(sysroot.deployments, sysroot.booted, stateroot, deployment, merge, opts);
+    const r = await writeDeployments(sysroot, list, {
+      postclean: !opts.noPrune,
+      ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const loaded = sysroot.deployments.find((d) => sameDeployment(d, deployment));
+    if (!loaded) throw new NotFoundError('the new deployment is not in the deployment list after writing it');
+    return { deployment: loaded, ...(etcMerge ? { etcMerge } : {}), bootconfigSwap: r.bootconfigSwap };
   });
-  const list = retainedDeploymentList(sysroot.deployments, sysroot.booted, stateroot, deployment, merge, opts);
-  const r = await writeDeployments(sysroot, list, {
-    postclean: !opts.noPrune,
-    ...(opts.onMessage ? { onMessage: opts.onMessage } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  const loaded = sysroot.deployments.find((d) => sameDeployment(d, deployment));
-  if (!loaded) throw new NotFoundError('the new deployment is not in the deployment list after writing it');
-  return { deployment: loaded, ...(etcMerge ? { etcMerge } : {}), bootconfigSwap: r.bootconfigSwap };
 }
 
 async function stage(sysroot: Sysroot, work: WorkDeployment, merge: Deployment | undefined, kernelArgs: string | undefined, opts: DeployOptions): Promise<DeployResult> {
