@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, fdatasyncSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fdatasyncSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ChecksumMismatchError, CorruptError, IoError, NotFoundError, fromSystemError } from '@tsostree/errors';
@@ -66,8 +66,8 @@ export class WriteTxn {
   }
 
   /**
-   * Makes every staged object durable and visible. `concurrency` only matters on the fallback
-   * path (per-file fsync when `syncfs` is unavailable).
+   * Makes every staged object durable and visible. `concurrency`: fsyncs in flight (directories, and
+   * files on the fallback path when `syncfs` is unavailable).
    */
   async commit(concurrency = 16): Promise<void> {
     const items = [...this.staged.values()];
@@ -91,12 +91,10 @@ export class WriteTxn {
         dirs.add(dir);
       }
       // The new directory entries: like ostree (fsync_object_dirs), fsync every fan-out directory an object
-      // went into and objects/ itself (new fan-out directories), before any ref can point at them. Their data
-      // is already on disk (syncfs above), so the first fsync commits the journal and the others find it done.
-      if (sync) {
-        for (const d of dirs) fsyncPathSync(d);
-        for (const parent of new Set([...dirs].map((d) => dirname(d)))) fsyncPathSync(parent);
-      }
+      // went into and objects/ itself (new fan-out directories), before any ref can point at them. Several at
+      // once: each fsync may wait for a journal commit and a disk cache flush, which concurrent ones share
+      // (128 directories: ~25 ms in parallel, ~60 ms one by one, on this machine's ext4).
+      if (sync) await fsyncDirs([...dirs, ...new Set([...dirs].map((d) => dirname(d)))], concurrency);
     } catch (error) {
       await this.abort();
       throw fromSystemError(error, 'committing objects');
@@ -110,13 +108,19 @@ export class WriteTxn {
   }
 }
 
-function fsyncPathSync(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+async function fsyncDirs(paths: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const fh = await open(paths[next++]!, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, paths.length)) }, worker));
 }
 
 async function fsyncFiles(paths: readonly string[], concurrency: number): Promise<void> {
