@@ -20,9 +20,9 @@ export function createFilezDeflate(level = FILEZ_COMPRESSION_LEVEL): DeflateRaw 
   return createDeflateRaw({ level });
 }
 
-/** A raw-DEFLATE decompressor for `.filez` payloads. */
-export function createFilezInflate(): InflateRaw {
-  return createInflateRaw();
+/** A raw-DEFLATE decompressor for `.filez` payloads (`chunkSize`: bytes per output chunk, zlib's default 16 KiB). */
+export function createFilezInflate(chunkSize?: number): InflateRaw {
+  return createInflateRaw(chunkSize ? { chunkSize } : {});
 }
 
 const isSymlink = (h: FilezHeader): boolean => (h.mode & S_IFMT) === S_IFLNK;
@@ -76,7 +76,7 @@ export interface DecodedFilez {
  * Decompression stops with a `CorruptError` as soon as the output exceeds the declared size
  * (bounded work on a decompression bomb), or at the end if it is shorter.
  */
-export async function decodeFilez(source: AsyncIterable<Uint8Array>): Promise<DecodedFilez> {
+export async function decodeFilez(source: AsyncIterable<Uint8Array>, options: { chunkSize?: number } = {}): Promise<DecodedFilez> {
   const it = source[Symbol.asyncIterator]();
   let buf = await fill(it, new Uint8Array(0), 8);
   if (buf.length < 8) throw new ParseError('.filez object truncated in its header', { offset: buf.length });
@@ -98,7 +98,7 @@ export async function decodeFilez(source: AsyncIterable<Uint8Array>): Promise<De
     }
   };
   const content = async function* (): AsyncGenerator<Uint8Array> {
-    const inflate = createFilezInflate();
+    const inflate = createFilezInflate(options.chunkSize);
     const pumping = pipeline(Readable.from(payload()), inflate);
     pumping.catch(() => undefined);
     let seen = 0;
