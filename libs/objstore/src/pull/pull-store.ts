@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, futimesSync, openSync, rmSync, writeSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { ChecksumMismatchError, CorruptError, fromSystemError, isTsostreeError } from '@tsostree/errors';
@@ -21,6 +21,13 @@ import type { FetchedBody } from './fetcher.js';
 
 /** Content bodies up to this size are verified in memory; larger ones stream through temp files. */
 export const CONTENT_MEMORY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * A spilled body whose object file and declared content are both at most this size is verified in
+ * one synchronous pass (read, inflate, hash, write the content out) instead of through streams:
+ * the bytes are held only during that pass, one object at a time.
+ */
+const SYNC_VERIFY_LIMIT = 64 * 1024 * 1024;
 
 /**
  * Chunk size of those streams (read, inflate, write): streams' defaults (64 KiB reads, 16 KiB
@@ -165,7 +172,9 @@ async function hashContentStream(
  * Streams a `.filez` file through decompression and hashing. When `keepContent` (non-archive
  * targets) the decompressed bytes are left in a temp file (`contentFile`).
  */
-export async function verifyFilezFile(repo: Repo, checksum: string, file: string, keepContent: boolean): Promise<VerifiedContent> {
+export async function verifyFilezFile(repo: Repo, checksum: string, file: string, keepContent: boolean, syncLimit = SYNC_VERIFY_LIMIT): Promise<VerifiedContent> {
+  const whole = verifyFilezFileSync(repo, checksum, file, keepContent, syncLimit);
+  if (whole) return whole;
   let decoded;
   try {
     decoded = await decodeFilez(createReadStream(file, { highWaterMark: STREAM_CHUNK }), { chunkSize: STREAM_CHUNK });
@@ -180,6 +189,54 @@ export async function verifyFilezFile(repo: Repo, checksum: string, file: string
   }
   const contentFile = await hashContentStream(repo, checksum, header, header.size, content, keepContent);
   return { checksum, meta: metaOf(header), size: header.size, contentFile };
+}
+
+
+/**
+ * {@link verifyFilezFile} in one synchronous pass for objects within `limit` bytes (file and
+ * declared content); undefined (nothing done) for bigger ones, which stream.
+ */
+function verifyFilezFileSync(repo: Repo, checksum: string, file: string, keepContent: boolean, limit: number): VerifiedContent | undefined {
+  let bytes: Uint8Array;
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw fromSystemError(error, `reading ${file}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) return undefined;
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    bytes = buf.subarray(0, got);
+  } catch (error) {
+    throw fromSystemError(error, `reading ${file}`);
+  } finally {
+    closeSync(fd);
+  }
+  if (parseHeaderOrCorrupt(checksum, bytes).header.size > limit) return undefined;
+  const verified = verifyFilezBytes(checksum, bytes);
+  if (!keepContent || isLinkMode(verified.meta.mode)) return keepContent ? verified : { checksum, meta: verified.meta, size: verified.size };
+  const contentFile = repoTmpPath(repo, 'pull');
+  const content = verified.content!;
+  fd = -1;
+  try {
+    fd = openSync(contentFile, 'wx', 0o600);
+    let off = 0;
+    while (off < content.length) off += writeSync(fd, content, off, content.length - off);
+  } catch (error) {
+    rmSync(contentFile, { force: true });
+    throw fromSystemError(error, `writing ${contentFile}`);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  return { checksum, meta: verified.meta, size: verified.size, contentFile };
 }
 
 /** Verifies a fetched `.filez` body (memory or file); see {@link verifyFilezBytes}. */
