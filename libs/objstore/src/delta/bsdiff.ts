@@ -34,9 +34,10 @@ function writeOff(out: Uint8Array, at: number, value: number): void {
  * Applies a patch to `old`, producing exactly `newSize` bytes. Every record is bounds-checked:
  * a malformed or hostile patch throws `CorruptError`, it never reads or writes out of range.
  */
-export function bspatch(old: Uint8Array, patch: Uint8Array, newSize: number): Uint8Array {
+export function bspatch(old: Uint8Array, patch: Uint8Array, newSize: number, into?: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(newSize) || newSize < 0) throw new InvalidArgumentError(`invalid bspatch output size ${newSize}`);
-  const out = new Uint8Array(newSize);
+  // Every output byte is written below, so a reused buffer needs no clearing.
+  const out = into && into.length >= newSize ? into.subarray(0, newSize) : new Uint8Array(newSize);
   const bad = (why: string): CorruptError => new CorruptError(`corrupt bsdiff patch: ${why}`);
   let p = 0;
   let newPos = 0;

@@ -7,7 +7,7 @@
  * commit needs is present — a failed or hostile delta leaves the repository consistent.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, fromSystemError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
@@ -133,8 +133,22 @@ interface OpenObject {
   object: DeltaObject;
   meta: ContentMeta;
   size: number;
-  chunks: Uint8Array[];
   written: number;
+}
+
+/** A reusable buffer that grows (never shrinks) to what is asked of it; its contents are kept when it grows. */
+class GrowBuffer {
+  private buf = new Uint8Array(0);
+
+  /** A buffer of at least `size` bytes whose first `keep` bytes are those of the previous one. */
+  reserve(size: number, keep = 0): Uint8Array {
+    if (this.buf.length < size) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(size, Math.min(this.buf.length * 2, 1024 * MiB)));
+      bigger.set(this.buf.subarray(0, keep));
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
 }
 
 const METADATA_TYPES = new Set<string>(['dirtree', 'dirmeta', 'commit', 'commitmeta', 'tombstone-commit']);
@@ -150,8 +164,15 @@ function checkMetadata(type: string, bytes: Uint8Array): DirTree | undefined {
   return undefined;
 }
 
+/**
+ * Runs the operations of parts. Objects are assembled in one reused buffer and read sources read
+ * into another (write pieces are copied out of the source at once, so replacing it is safe): no
+ * fresh buffer per object, whose external memory would keep the garbage collector busy.
+ */
 class PartExecutor {
   private readonly sources = new Map<string, Uint8Array>();
+  private readonly sourceBuf = new GrowBuffer();
+  private readonly assembly = new GrowBuffer();
   private metaPayload: DeltaPartPayload | undefined;
   private readonly metas = new Map<number, ContentMeta>();
   private readonly prefixes = new WeakMap<ContentMeta, Uint8Array>();
@@ -170,21 +191,21 @@ class PartExecutor {
     // Bare modes: opened synchronously (many read sources, one after the other).
     const obj = this.repo.isArchive ? await openContent(this.repo, checksum) : openContentSync(this.repo, checksum);
     if ((obj.meta.mode & S_IFMT) !== S_IFREG) throw new CorruptError(`delta read source ${checksum} is not a regular file`);
-    let buf: Buffer;
+    let bytes: Uint8Array;
+    this.sources.clear();
     if (obj.rawOffset === 0) {
-      // Bare modes: the object file is the content; one read, no stream.
+      // Bare modes: the object file is the content; read into the reused buffer, no stream.
       try {
-        buf = readFileSync(obj.path);
+        bytes = readWholeSync(obj.path, this.sourceBuf);
       } catch (error) {
         throw fromSystemError(error, `reading delta read source ${checksum}`);
       }
     } else {
       const chunks: Buffer[] = [];
       for await (const c of obj.stream()) chunks.push(c as Buffer);
-      buf = Buffer.concat(chunks);
+      const buf = Buffer.concat(chunks);
+      bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     }
-    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.sources.clear();
     this.sources.set(checksum, bytes);
     return bytes;
   }
@@ -309,7 +330,7 @@ class PartExecutor {
           const meta = this.contentMeta(payload, op.mode, op.xattrs, index);
           if ((meta.mode & S_IFMT) !== S_IFREG) throw corruptPart(index, 'open on a non-regular file');
           if (op.size > this.maxObjectSize) throw corruptPart(index, `object size ${op.size} exceeds the limit of ${this.maxObjectSize} bytes`);
-          open = { object, meta, size: op.size, chunks: [], written: 0 };
+          open = { object, meta, size: op.size, written: 0 };
           break;
         }
         case 'write': {
@@ -321,7 +342,8 @@ class PartExecutor {
             if (op.offset + op.length > src.length) throw corruptPart(index, `write range ${op.offset}/${op.length} outside read source ${readSource}`);
             piece = src.subarray(op.offset, op.offset + op.length);
           } else piece = raw.subarray(op.offset, op.offset + op.length);
-          open.chunks.push(piece);
+          // Copied into the object at once (the source buffer is reused for the next source).
+          this.assembly.reserve(open.written + op.length, open.written).set(piece, open.written);
           open.written += op.length;
           break;
         }
@@ -346,15 +368,14 @@ class PartExecutor {
           if (readSource === undefined) throw corruptPart(index, 'bspatch without a read source');
           if (open.written !== 0) throw corruptPart(index, 'bspatch after writes');
           const src = await this.source(readSource);
-          const out = bspatch(src, raw.subarray(op.offset, op.offset + op.length), open.size);
-          open.chunks.push(out);
+          bspatch(src, raw.subarray(op.offset, op.offset + op.length), open.size, this.assembly.reserve(open.size));
           open.written = open.size;
           break;
         }
         case 'close': {
           if (!open) throw corruptPart(index, 'close without an open object');
           if (open.written !== open.size) throw corruptPart(index, `object ${open.object.checksum} closed after ${open.written} of ${open.size} bytes`);
-          this.finishContent(open.object, open.meta, open.chunks, index);
+          this.finishContent(open.object, open.meta, this.assembly.reserve(0).subarray(0, open.size), index);
           open = undefined;
           readSource = undefined;
           next = op.object + 1;
@@ -364,6 +385,24 @@ class PartExecutor {
     }
     if (open) throw corruptPart(index, `object ${open.object.checksum} left open`);
     if (next !== objects.length) throw corruptPart(index, `created ${next} of its ${objects.length} objects`);
+  }
+}
+
+/** Reads a whole file into `into` (grown as needed); returns the bytes read. */
+function readWholeSync(path: string, into: GrowBuffer): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = into.reserve(fstatSync(fd).size + 1);
+    let got = 0;
+    for (;;) {
+      if (got === buf.length) buf = into.reserve(buf.length * 2, got);
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
   }
 }
 
