@@ -1,6 +1,6 @@
 import { NotFoundError, isTsostreeError } from '@tsostree/errors';
 import { parseCommit, type Commit } from './format/commit.js';
-import { parseDirTree, type DirTree } from './format/dirtree.js';
+import { SCAN_DIR_FIELDS, SCAN_FILE_FIELDS, scanDirTree, type DirTreeScan } from './format/dirtree.js';
 import type { ObjectType } from './format/object-path.js';
 import { readMetadataObject, readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
@@ -26,11 +26,19 @@ export interface TraverseOptions {
 /** Trees read since the last yield to the event loop. */
 let treesSinceYield = 0;
 
-function readTree(repo: Repo, checksum: string, options: TraverseOptions): DirTree | undefined {
+interface ScannedTree {
+  bytes: Buffer;
+  scan: DirTreeScan;
+}
+
+function readTree(repo: Repo, checksum: string, options: TraverseOptions): ScannedTree | undefined {
   // Dirtrees are small: a synchronous read costs a few microseconds, an async one a pool round trip
-  // (a 30,000-file tree has ~1,000 of them).
+  // (a 30,000-file tree has ~1,000 of them). The scan validates exactly as parseDirTree does but
+  // makes no name strings: a walk only needs the checksums.
   try {
-    return parseDirTree(readMetadataObjectSync(repo, 'dirtree', checksum));
+    const u8 = readMetadataObjectSync(repo, 'dirtree', checksum);
+    const scan = scanDirTree(u8);
+    return { bytes: Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength), scan };
   } catch (error) {
     if (options.onError) {
       options.onError(checksum, 'dirtree', error);
@@ -58,8 +66,13 @@ export async function traverseDirTree(repo: Repo, treeChecksum: string, metaChec
     }
     const t = readTree(repo, tree, options);
     if (!t) continue;
-    for (const f of t.files) out.add(objectKey(f.checksum, 'file'));
-    for (let i = t.dirs.length - 1; i >= 0; i--) stack.push(t.dirs[i]!.metaChecksum, t.dirs[i]!.treeChecksum);
+    const { bytes, scan } = t;
+    const f = scan.files;
+    for (let i = 0; i < f.length; i += SCAN_FILE_FIELDS) out.add(`${bytes.toString('hex', f[i + 2]!, f[i + 2]! + 32)}.file`);
+    const d = scan.dirs;
+    for (let i = d.length - SCAN_DIR_FIELDS; i >= 0; i -= SCAN_DIR_FIELDS) {
+      stack.push(bytes.toString('hex', d[i + 3]!, d[i + 3]! + 32), bytes.toString('hex', d[i + 2]!, d[i + 2]! + 32));
+    }
   }
 }
 
