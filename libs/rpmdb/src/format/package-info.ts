@@ -202,8 +202,24 @@ export function fileDigestAlgo(h: Header): string {
   return name;
 }
 
+/**
+ * File lists already decoded, per header object: a compose asks for a package's files five times (install
+ * states, extraction, payload matching, owners, post-processing). The entries are frozen and shared; each call
+ * gets its own array.
+ */
+const decodedFiles = new WeakMap<Header, readonly RpmFileEntry[]>();
+
 /** The file list, from BASENAMES/DIRNAMES/DIRINDEXES (or the legacy OLDFILENAMES). */
 export function packageFiles(h: Header): RpmFileEntry[] {
+  let files = decodedFiles.get(h);
+  if (!files) {
+    files = decodeFiles(h).map((f) => Object.freeze(f));
+    decodedFiles.set(h, files);
+  }
+  return files.slice();
+}
+
+function decodeFiles(h: Header): RpmFileEntry[] {
   let paths: string[];
   const basenames = headerStrings(h, TAG.BASENAMES);
   if (basenames) {
