@@ -10,8 +10,8 @@
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { CorruptError, UnsupportedError, AbortedError, isTsostreeError } from '@tsostree/errors';
-import xzDecompress from 'xz-decompress';
-import lzmaNative from 'lzma-native';
+// The two xz backends are imported on first use: loading them (a native addon, a WebAssembly module) costs
+// ~30–80 ms at start-up, which every command importing this package would pay for a format it rarely meets.
 import { decompressInWorker } from './decompress-worker.js';
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd' | 'bzip2';
@@ -155,6 +155,7 @@ async function* xz(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array
     }
   }
   if (first.length >= 8 && !XZ_EMBEDDED_CHECKS.has(first[7]! & 0x0f)) {
+    const { default: lzmaNative } = await import('lzma-native');
     yield* throughNodeStream(replay(), lzmaNative.createDecompressor({ synchronous: false }) as unknown as NodeJS.ReadWriteStream);
     return;
   }
@@ -162,6 +163,7 @@ async function* xz(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array
 }
 
 async function* xzEmbedded(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  const { default: xzDecompress } = await import('xz-decompress');
   const iterator = source[Symbol.asyncIterator]();
   let sawInput = false;
   const input = new ReadableStream<Uint8Array>({
