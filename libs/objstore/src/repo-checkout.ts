@@ -10,7 +10,7 @@ import { parseFilezHeader } from './format/file-header.js';
 import { checkName, createPlannedTree, planDirPath, planFileChecksum, planFilePath, planTree, repoLinkCore, tryHardlinkSync } from './checkout-hardlink.js';
 import type { LinkCore } from './checkout-link-core.js';
 import { commitParent, loadCommit } from './repo-commit.js';
-import { isSymlinkMode, openContent, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
+import { isSymlinkMode, openContent, openContentSync, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
 import { objectPath, readMetadataObject, readMetadataObjectSync } from './repo-objects.js';
 import { resolveRev } from './repo-refs.js';
@@ -123,7 +123,8 @@ async function writeContentCopy(ctx: Ctx, checksum: string, dest: string): Promi
       });
     }
   }
-  const obj = await openContent(repo, checksum);
+  // bare modes: an lstat and the xattr list, synchronously (a thread-pool round trip costs more).
+  const obj = repo.mode === 'archive' ? await openContent(repo, checksum) : openContentSync(repo, checksum);
   if (isSymlinkMode(obj.meta.mode)) return writeSymlink(ctx, obj.meta, dest);
   if (repo.mode !== 'archive') {
     // The object file is the content: let the kernel copy it (copy_file_range/reflink). A small
