@@ -2,11 +2,12 @@ import { readdir, rm, truncate, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo, REPO_MODES } from './repo.js';
-import { commitDirectory } from './repo-commit.js';
+import { commitDirectory, loadCommit } from './repo-commit.js';
 import { fsckRepo } from './repo-fsck.js';
 import { pruneRepo } from './repo-prune.js';
 import { objectPath } from './repo-objects.js';
 import { writeRef } from './repo-refs.js';
+import { traverseDirTree } from './repo-traverse.js';
 import { ostree, run, tempDir } from '../test/tmp.js';
 import { makeSampleTree } from '../test/trees.js';
 
@@ -125,6 +126,31 @@ describe('pruneRepo', () => {
     expect(r.deleted === 0 ? theirs : /Deleted (\d+) objects/.exec(theirs)?.[1]).toBe(r.deleted === 0 ? 'Total objects: 32\nNo unreachable objects\n' : String(r.deleted));
     const objects = async (path: string) => (await readdir(join(path, 'objects'), { recursive: true })).filter((f) => f.includes('.')).sort();
     expect(await objects(repo.path)).toEqual(await objects(copy));
+  });
+
+  it('with a known-reachable set of tree walks, deletes exactly what a prune without it deletes', async () => {
+    const { dir, repo } = await setup('archive');
+    const commits: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await writeFile(join(dir, 'tree', `version-${i}`), `v${i}`);
+      commits.push((await commitDirectory(repo, join(dir, 'tree'), { branch: 'main', timestamp: TS + i })).checksum);
+    }
+    await writeRef(repo, 'old', commits[0]!);
+    const copy = join(dir, 'copy');
+    await (await import('node:fs/promises')).cp(repo.path, copy, { recursive: true });
+    const plain = await pruneRepo(await Repo.open(copy), { refsOnly: true, depth: 0 });
+    // The trees of the two ref targets, walked beforehand (what a sysroot deploy passes).
+    const seed = new Set<string>();
+    for (const c of [commits[2]!, commits[0]!]) {
+      const commit = await loadCommit(repo, c);
+      await traverseDirTree(repo, commit.rootTree, commit.rootMeta, seed);
+    }
+    const seeded = await pruneRepo(repo, { refsOnly: true, depth: 0, reachable: seed });
+    expect(seeded).toEqual(plain);
+    expect(plain.deleted).toBeGreaterThan(0);
+    const objects = async (path: string) => (await readdir(join(path, 'objects'), { recursive: true })).filter((f) => f.includes('.')).sort();
+    expect(await objects(repo.path)).toEqual(await objects(copy));
+    await expect(pruneRepo(repo, { reachable: new Set([`${commits[1]!}.commit`]) })).rejects.toMatchObject({ code: 'InvalidArgument' });
   });
 
   it('waits for a concurrent commit holding the shared lock', async () => {

@@ -19,6 +19,13 @@ export interface PruneOptions {
   deleteCommit?: string;
   /** `--no-prune`: only compute what would be deleted. */
   noPrune?: boolean;
+  /**
+   * Objects already known reachable (ostree's `OstreeRepoPruneOptions.reachable`), e.g. the trees of deployed
+   * commits walked earlier: the mark starts from them, and the set is extended in place. It must be closed —
+   * everything reachable from a dirtree in it is in it too (a complete `traverseDirTree` walk without
+   * errors) — and hold only dirtree, dirmeta and file keys (commits are walked from the roots, with their depth).
+   */
+  reachable?: ObjectSet;
   signal?: AbortSignal;
 }
 
@@ -72,7 +79,12 @@ async function pruneLocked(repo: Repo, options: PruneOptions): Promise<PruneResu
   }
 
   // Mark.
-  const reachable: ObjectSet = new Set();
+  const reachable: ObjectSet = options.reachable ?? new Set();
+  for (const k of reachable) {
+    if (!k.endsWith('.dirtree') && !k.endsWith('.dirmeta') && !k.endsWith('.file')) {
+      throw new InvalidArgumentError(`a known-reachable set may hold only dirtree, dirmeta and file objects, not ${k}`);
+    }
+  }
   const roots: { checksum: string; depth: number }[] = [];
   if (options.refsOnly) {
     for (const c of refTargets) roots.push({ checksum: c, depth });

@@ -15,6 +15,8 @@ export interface CleanupOptions {
   prune?: boolean;
   onMessage?: (line: string) => void;
   signal?: AbortSignal;
+  /** Objects of the deployed commits' trees, already walked (see markDeployedTrees). */
+  reachable?: Set<string>;
 }
 
 export interface CleanupResult {
@@ -123,7 +125,12 @@ export async function cleanupSysroot(sysroot: Sysroot, opts: CleanupOptions = {}
   let prunedObjects = 0;
   let freedBytes = 0;
   if (opts.prune !== false) {
-    const r = await pruneRepo(repo, { refsOnly: true, depth: 0, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const r = await pruneRepo(repo, {
+      refsOnly: true,
+      depth: 0,
+      ...(opts.reachable ? { reachable: opts.reachable } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     prunedObjects = r.deleted;
     freedBytes = r.freedBytes;
     if (freedBytes > 0) opts.onMessage?.(`Freed objects: ${formatSize(freedBytes)}`);

@@ -18,6 +18,7 @@ import { findKernelLayout, type KernelLayout } from './kernel-layout.js';
 import { readSubbootVersion, stagedDeploymentPath, stagedLockedPath } from './sysroot-load.js';
 import { bumpDeployMtime } from './sysroot-init.js';
 import { cleanupSysroot } from './sysroot-cleanup.js';
+import { markDeployedTrees } from './prune-seed.js';
 import type { Sysroot } from './sysroot.js';
 
 export interface WriteDeploymentsOptions {
@@ -166,6 +167,8 @@ export async function writeDeployments(sysroot: Sysroot, requested: WorkDeployme
     }
   }
 
+  // The prune at the end walks these commits' trees: start now, in the waits of the boot swap.
+  const premark = opts.postclean !== false ? markDeployedTrees(await sysroot.repo(), list.map((d) => d.checksum)) : undefined;
   let foundBooted = false;
   for (const d of list) {
     if (sysroot.booted && sameDeployment(d, sysroot.booted)) foundBooted = true;
@@ -195,7 +198,10 @@ export async function writeDeployments(sysroot: Sysroot, requested: WorkDeployme
     `${atomic ? 'Transaction complete' : 'Bootloader updated'}; bootconfig swap: ${requiresNewBootversion ? 'yes' : 'no'}; bootversion: ${subbootDir}, deployment count change: ${list.length - current.length}`,
   );
   await finish(sysroot);
-  if (opts.postclean !== false) await cleanupSysroot(sysroot, { prune: true, ...(opts.onMessage ? { onMessage: opts.onMessage } : {}) });
+  if (opts.postclean !== false) {
+    const reachable = await premark;
+    await cleanupSysroot(sysroot, { prune: true, ...(reachable ? { reachable } : {}), ...(opts.onMessage ? { onMessage: opts.onMessage } : {}) });
+  }
   return { bootconfigSwap: requiresNewBootversion, noop: false };
 }
 
