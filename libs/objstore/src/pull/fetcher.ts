@@ -369,11 +369,15 @@ export class Fetcher {
     let total = 0;
     let file: string | undefined;
     let out: WriteStream | undefined;
+    // Kept from the stream's 'error' event at any time (also a write still in flight when the
+    // stream is destroyed), rethrown at the next write or at the end.
+    let writeError: Error | undefined;
     const len = Number(res.headers['content-length'] ?? NaN);
     const spill = (): void => {
       file = tmpPath!();
       // A 1 MiB buffer: the default 16 KiB made every network chunk wait for its disk write.
       out = createWriteStream(file, { mode: 0o644, highWaterMark: 1024 * 1024 });
+      out.on('error', (e: Error) => (writeError ??= e));
       for (const c of chunks.splice(0)) out.write(c);
     };
     try {
@@ -386,7 +390,11 @@ export class Fetcher {
           throw new CorruptError(`${url} is larger than the ${maxSize}-byte limit`, { data: { url } });
         }
         if (out) {
-          if (!out.write(chunk)) await waitDrain(out);
+          if (writeError) throw writeError;
+          if (!out.write(chunk)) {
+            if (writeError) throw writeError;
+            await waitDrain(out);
+          }
         } else {
           chunks.push(chunk);
           if (tmpPath && total > memoryLimit) spill();
@@ -394,10 +402,12 @@ export class Fetcher {
       }
       if (out) {
         const o = out;
+        if (writeError) throw writeError;
         await new Promise<void>((resolve, reject) => {
           o.once('error', reject);
-          o.end(() => resolve());
+          o.end((e?: Error | null) => (e ? reject(e) : resolve()));
         });
+        if (writeError) throw writeError;
         return { file: file!, size: total };
       }
     } catch (error) {

@@ -123,7 +123,7 @@ async function writeChunk(out: WriteStream, chunk: Uint8Array): Promise<void> {
 async function endStream(out: WriteStream): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     out.once('error', reject);
-    out.end(() => resolve());
+    out.end((e?: Error | null) => (e ? reject(e) : resolve()));
   });
 }
 
@@ -142,14 +142,22 @@ async function hashContentStream(
   const hash = createContentHasher(header);
   const file = keep ? repoTmpPath(repo, 'pull') : undefined;
   const out = file ? createWriteStream(file, { mode: 0o600, highWaterMark: STREAM_CHUNK }) : undefined;
+  // A write still in flight when the stream is destroyed (failure below) reports an error later:
+  // kept here instead of becoming an uncaught 'error' event; writeChunk/endStream see the rest.
+  let writeError: Error | undefined;
+  out?.on('error', (e: Error) => (writeError ??= e));
   let total = 0;
   try {
     for await (const chunk of content) {
       hash.update(chunk);
       total += chunk.length;
-      if (out) await writeChunk(out, chunk);
+      if (out) {
+        if (writeError) throw writeError;
+        await writeChunk(out, chunk);
+      }
     }
     if (out) await endStream(out);
+    if (writeError) throw writeError;
   } catch (error) {
     out?.destroy();
     if (file) await rm(file, { force: true });
