@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Agent, request, type Dispatcher } from 'undici';
@@ -14,6 +13,7 @@ import {
   isTsostreeError,
   throwIfAborted,
 } from '@tsostree/errors';
+import { TempFileWriter } from './temp-file-writer.js';
 
 /**
  * The HTTP(S) and file:// fetch layer of pull (ostree's `OstreeFetcher`): one keep-alive connection
@@ -367,18 +367,12 @@ export class Fetcher {
     const res = await this.open(url, maxSize);
     const chunks: Buffer[] = [];
     let total = 0;
-    let file: string | undefined;
-    let out: WriteStream | undefined;
-    // Kept from the stream's 'error' event at any time (also a write still in flight when the
-    // stream is destroyed), rethrown at the next write or at the end.
-    let writeError: Error | undefined;
+    let out: TempFileWriter | undefined;
     const len = Number(res.headers['content-length'] ?? NaN);
     const spill = (): void => {
-      file = tmpPath!();
       // A 1 MiB buffer: the default 16 KiB made every network chunk wait for its disk write.
-      out = createWriteStream(file, { mode: 0o644, highWaterMark: 1024 * 1024 });
-      out.on('error', (e: Error) => (writeError ??= e));
-      for (const c of chunks.splice(0)) out.write(c);
+      out = new TempFileWriter(tmpPath!(), { mode: 0o644, highWaterMark: 1024 * 1024 });
+      for (const c of chunks.splice(0)) out.queue(c);
     };
     try {
       if (tmpPath && Number.isFinite(len) && len > memoryLimit) spill();
@@ -390,54 +384,26 @@ export class Fetcher {
           throw new CorruptError(`${url} is larger than the ${maxSize}-byte limit`, { data: { url } });
         }
         if (out) {
-          if (writeError) throw writeError;
-          if (!out.write(chunk)) {
-            if (writeError) throw writeError;
-            await waitDrain(out);
-          }
+          await out.write(chunk);
         } else {
           chunks.push(chunk);
           if (tmpPath && total > memoryLimit) spill();
         }
       }
       if (out) {
-        const o = out;
-        if (writeError) throw writeError;
-        await new Promise<void>((resolve, reject) => {
-          o.once('error', reject);
-          o.end((e?: Error | null) => (e ? reject(e) : resolve()));
-        });
-        if (writeError) throw writeError;
-        return { file: file!, size: total };
+        await out.end();
+        return { file: out.path, size: total };
       }
     } catch (error) {
-      if (out) {
-        out.destroy();
-        await rm(file!, { force: true });
-      }
+      await out?.discard();
       if (error instanceof CorruptError) throw error;
       const errno = (error as NodeJS.ErrnoException).code;
-      if (errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EACCES' || errno === 'EROFS') throw fromSystemError(error, `writing ${file}`);
+      if (errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EACCES' || errno === 'EROFS') throw fromSystemError(error, `writing ${out?.path}`);
       throw this.transportError(error);
     }
     const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
     return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), size: total };
   }
-}
-
-function waitDrain(out: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => {
-      out.off('drain', onDrain);
-      reject(e);
-    };
-    const onDrain = (): void => {
-      out.off('error', onError);
-      resolve();
-    };
-    out.once('drain', onDrain);
-    out.once('error', onError);
-  });
 }
 
 /** Creates a fetcher (see {@link Fetcher}). */

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { ChecksumMismatchError, CorruptError, fromSystemError, isTsostreeError } from '@tsostree/errors';
@@ -12,6 +12,7 @@ import { finishBareObject, storeContent, storeFileFromPath, type ContentMeta, ty
 import { publishObject, repoTmpPath, writeTempFile, type WriteTxn } from '../repo-objects.js';
 import type { Repo } from '../repo.js';
 import type { FetchedBody } from './fetcher.js';
+import { TempFileWriter } from './temp-file-writer.js';
 
 /**
  * Verification and storage of fetched objects: nothing reaches `objects/` before its bytes hash to
@@ -104,29 +105,6 @@ export function verifyFilezBytes(checksum: string, bytes: Uint8Array): VerifiedC
   return { checksum, meta: metaOf(header), size: content.length, content };
 }
 
-async function writeChunk(out: WriteStream, chunk: Uint8Array): Promise<void> {
-  if (out.write(chunk)) return;
-  await new Promise<void>((resolve, reject) => {
-    const onErr = (e: Error): void => {
-      out.off('drain', onDrain);
-      reject(e);
-    };
-    const onDrain = (): void => {
-      out.off('error', onErr);
-      resolve();
-    };
-    out.once('drain', onDrain);
-    out.once('error', onErr);
-  });
-}
-
-async function endStream(out: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    out.once('error', reject);
-    out.end((e?: Error | null) => (e ? reject(e) : resolve()));
-  });
-}
-
 /**
  * Hashes a content stream against `checksum`, optionally writing the bytes to a new temp file
  * (returned). The temp file is removed on failure.
@@ -141,26 +119,17 @@ async function hashContentStream(
 ): Promise<string | undefined> {
   const hash = createContentHasher(header);
   const file = keep ? repoTmpPath(repo, 'pull') : undefined;
-  const out = file ? createWriteStream(file, { mode: 0o600, highWaterMark: STREAM_CHUNK }) : undefined;
-  // A write still in flight when the stream is destroyed (failure below) reports an error later:
-  // kept here instead of becoming an uncaught 'error' event; writeChunk/endStream see the rest.
-  let writeError: Error | undefined;
-  out?.on('error', (e: Error) => (writeError ??= e));
+  const out = file ? new TempFileWriter(file, { mode: 0o600, highWaterMark: STREAM_CHUNK }) : undefined;
   let total = 0;
   try {
     for await (const chunk of content) {
       hash.update(chunk);
       total += chunk.length;
-      if (out) {
-        if (writeError) throw writeError;
-        await writeChunk(out, chunk);
-      }
+      await out?.write(chunk);
     }
-    if (out) await endStream(out);
-    if (writeError) throw writeError;
+    await out?.end();
   } catch (error) {
-    out?.destroy();
-    if (file) await rm(file, { force: true });
+    await out?.discard();
     if (isTsostreeError(error, CorruptError.code)) throw corrupt(checksum, (error as Error).message, error);
     if (isTsostreeError(error)) throw error;
     const errno = (error as NodeJS.ErrnoException).code;
