@@ -13,12 +13,18 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ChecksumMismatchError, CorruptError, ParseError, SignatureInvalidError, throwIfAborted } from '@tsostree/errors';
-import * as openpgp from 'openpgp';
+import type * as OpenPgp from 'openpgp';
 import { headerBytes, headerString } from './format/header.js';
 import { payloadInfo } from './format/package-info.js';
 import { signatureInfo } from './format/signature-info.js';
 import { SIG_TAG } from './format/tags.js';
 import { readPackageHeaders } from './package-read.js';
+
+/** OpenPGP.js is loaded on first use: importing it costs ~60 ms, and most callers never check a signature. */
+let openpgpModule: Promise<typeof OpenPgp> | undefined;
+function loadOpenpgp(): Promise<typeof OpenPgp> {
+  return (openpgpModule ??= import('openpgp'));
+}
 
 export interface VerifyPackageOptions {
   /** Public keys, armored or binary (a key file may hold several). */
@@ -53,8 +59,9 @@ const SIGNATURE_TAGS: Array<[number, string, boolean]> = [
 ];
 
 /** Loads public keys once, to verify many packages. */
-export async function readKeyring(keys: Array<string | Uint8Array>): Promise<openpgp.PublicKey[]> {
-  const out: openpgp.PublicKey[] = [];
+export async function readKeyring(keys: Array<string | Uint8Array>): Promise<OpenPgp.PublicKey[]> {
+  const out: OpenPgp.PublicKey[] = [];
+  const openpgp = await loadOpenpgp();
   for (const k of keys) {
     try {
       const read = typeof k === 'string' ? await openpgp.readKeys({ armoredKeys: k }) : await openpgp.readKeys({ binaryKeys: k });
@@ -66,8 +73,8 @@ export async function readKeyring(keys: Array<string | Uint8Array>): Promise<ope
   return out;
 }
 
-function describeSignature(sig: openpgp.Signature, tag: string): SignatureCheck {
-  const packet = sig.packets[0] as unknown as { issuerKeyID: openpgp.KeyID; publicKeyAlgorithm: number; hashAlgorithm: number; created: Date | null };
+function describeSignature(openpgp: typeof OpenPgp, sig: OpenPgp.Signature, tag: string): SignatureCheck {
+  const packet = sig.packets[0] as unknown as { issuerKeyID: OpenPgp.KeyID; publicKeyAlgorithm: number; hashAlgorithm: number; created: Date | null };
   const algo = openpgp.enums.read(openpgp.enums.publicKey, packet.publicKeyAlgorithm) as string;
   const hash = openpgp.enums.read(openpgp.enums.hash, packet.hashAlgorithm) as string;
   const check: SignatureCheck = { tag, keyId: packet.issuerKeyID.toHex(), algorithm: algo, hashAlgorithm: hash };
@@ -135,13 +142,14 @@ export async function verifyPackage(path: string, options: VerifyPackageOptions 
   for (const [tag, name, withPayload] of SIGNATURE_TAGS) {
     const packet = headerBytes(sig, tag);
     if (!packet) continue;
-    let signature: openpgp.Signature;
+    const openpgp = await loadOpenpgp();
+    let signature: OpenPgp.Signature;
     try {
       signature = await openpgp.readSignature({ binarySignature: packet });
     } catch (err) {
       throw new SignatureInvalidError(`${path}: ${name} signature is not an OpenPGP signature`, { cause: err, data: { path, tag: name, reason: 'malformed' } });
     }
-    const check = describeSignature(signature, name);
+    const check = describeSignature(openpgp, signature, name);
     const key = keys.find((k) => k.getKeys().some((sub) => sub.getKeyID().toHex() === check.keyId));
     if (!key) {
       throw new SignatureInvalidError(`${path}: ${name} signature by key ${check.keyId}, which is not in the keyring`, {
@@ -183,7 +191,9 @@ export async function packageSignatureKeyIds(path: string): Promise<string[]> {
   const ids: string[] = [];
   for (const [tag, name] of SIGNATURE_TAGS) {
     const packet = headerBytes(pkg.signature, tag);
-    if (packet) ids.push(describeSignature(await openpgp.readSignature({ binarySignature: packet }), name).keyId);
+    if (!packet) continue;
+    const openpgp = await loadOpenpgp();
+    ids.push(describeSignature(openpgp, await openpgp.readSignature({ binarySignature: packet }), name).keyId);
   }
   return ids;
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher, request as undiciRequest } from 'undici';
 import {
   AbortedError,
   ChecksumMismatchError,
@@ -145,7 +145,10 @@ class Limiter {
 export class Fetcher {
   readonly baseUrls: readonly string[];
   readonly stats: FetcherStats = { requests: 0, bytes: 0, retries: 0 };
-  private readonly agent: Agent;
+  /** The connection pool, made on the first HTTP request (undici costs ~100 ms to import; file:// needs none). */
+  private http?: Promise<{ agent: Agent; request: typeof undiciRequest }>;
+  private closed = false;
+  private readonly concurrency: number;
   private readonly limiter: Limiter;
   private readonly retries: number;
   private readonly timeoutMs: number;
@@ -161,6 +164,7 @@ export class Fetcher {
     this.baseUrls = options.baseUrls.map(checkBaseUrl);
     const concurrency = options.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(`invalid concurrency ${concurrency}`);
+    this.concurrency = concurrency;
     this.limiter = new Limiter(concurrency);
     this.retries = options.retries ?? 5;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -170,19 +174,26 @@ export class Fetcher {
     this.signal = options.signal;
     // Every request in flight listens on the signal.
     if (this.signal) setMaxListeners(0, this.signal);
-    this.agent = new Agent({
-      connections: concurrency,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      connect: { timeout: this.timeoutMs },
-    });
   }
 
-  /** Closes the connection pool. */
+  private pool(): Promise<{ agent: Agent; request: typeof undiciRequest }> {
+    return (this.http ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({
+        connections: this.concurrency,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        connect: { timeout: this.timeoutMs },
+      }),
+      request,
+    })));
+  }
+
+  /** Closes the connection pool; a closed fetcher makes no more HTTP requests. */
   async close(): Promise<void> {
-    await this.agent.close();
+    this.closed = true;
+    if (this.http) await (await this.http).agent.close();
   }
 
   /** The URL of `path` on the preferred mirror (for messages and callers that need it). */
@@ -324,9 +335,11 @@ export class Fetcher {
   private async send(url: string): Promise<Dispatcher.ResponseData> {
     this.stats.requests++;
     try {
+      if (this.closed) throw new AbortedError('the fetcher is closed');
+      const { agent, request } = await this.pool();
       return await request(url, {
         method: 'GET',
-        dispatcher: this.agent,
+        dispatcher: agent,
         headers: this.headers,
         signal: this.signal,
         headersTimeout: this.timeoutMs,

@@ -6,15 +6,21 @@
  *
  * Crypto is the `openpgp` package (OpenPGP.js), the same pinned version `@tsostree/rpmdb` uses.
  */
-import * as openpgp from 'openpgp';
+import type * as OpenPgp from 'openpgp';
 import { CorruptError, InvalidArgumentError, NotFoundError } from '@tsostree/errors';
+
+/** OpenPGP.js is loaded on first use: importing it costs ~60 ms, and most commands never touch a signature. */
+let openpgpModule: Promise<typeof OpenPgp> | undefined;
+function loadOpenpgp(): Promise<typeof OpenPgp> {
+  return (openpgpModule ??= import('openpgp'));
+}
 
 /** Detached-metadata / summary.sig key of OpenPGP signatures. */
 export const GPG_METADATA_KEY = 'ostree.gpgsigs';
 export const GPG_METADATA_FORMAT = 'aay';
 
-export type GpgPublicKey = openpgp.Key;
-export type GpgSecretKey = openpgp.PrivateKey;
+export type GpgPublicKey = OpenPgp.Key;
+export type GpgSecretKey = OpenPgp.PrivateKey;
 
 const ARMOR_BEGIN = '-----BEGIN PGP ';
 
@@ -35,6 +41,7 @@ function armoredBlocks(text: string, kind: string): string[] {
  * bytes are not an OpenPGP keyring; an empty file is an empty keyring.
  */
 export async function readGpgPublicKeys(bytes: Uint8Array, what = 'keyring'): Promise<GpgPublicKey[]> {
+  const openpgp = await loadOpenpgp();
   if (bytes.length === 0) return [];
   try {
     if (isArmored(bytes)) {
@@ -56,6 +63,7 @@ export async function readGpgPublicKeys(bytes: Uint8Array, what = 'keyring'): Pr
  * Keys protected by a passphrase are decrypted with `passphrase` (InvalidArgument without it).
  */
 export async function readGpgSecretKeys(bytes: Uint8Array, options: { passphrase?: string; what?: string } = {}): Promise<GpgSecretKey[]> {
+  const openpgp = await loadOpenpgp();
   const what = options.what ?? 'secret keyring';
   let keys: GpgSecretKey[];
   try {
@@ -110,6 +118,7 @@ export function findGpgSecretKey(keys: readonly GpgSecretKey[], keyId: string): 
 
 /** A binary detached OpenPGP signature of `data` (what goes into `ostree.gpgsigs`). */
 export async function gpgSignData(data: Uint8Array, key: GpgSecretKey, options: { date?: Date } = {}): Promise<Uint8Array> {
+  const openpgp = await loadOpenpgp();
   const message = await openpgp.createMessage({ binary: data });
   return openpgp.sign({ message, signingKeys: key, detached: true, format: 'binary', ...(options.date ? { date: options.date } : {}) });
 }
@@ -191,8 +200,11 @@ export interface GpgVerifyOptions {
   acceptSha1?: boolean;
 }
 
-const GNUPG_LIKE_REJECTED = new Set([openpgp.enums.hash.md5, openpgp.enums.hash.ripemd]);
-const STRICT_REJECTED = new Set([openpgp.enums.hash.md5, openpgp.enums.hash.ripemd, openpgp.enums.hash.sha1]);
+/** Hash algorithms refused in data signatures: GnuPG's default set, or that plus SHA-1. */
+function rejectedHashes(openpgp: typeof OpenPgp, acceptSha1: boolean): Set<OpenPgp.enums.hash> {
+  const { md5, ripemd, sha1 } = openpgp.enums.hash;
+  return new Set(acceptSha1 ? [md5, ripemd] : [md5, ripemd, sha1]);
+}
 
 /**
  * Verifies each element of an `ostree.gpgsigs` array over `data` against `keys`, with GnuPG's
@@ -206,17 +218,18 @@ export async function verifyGpgSignatures(
   keys: readonly GpgPublicKey[],
   options: GpgVerifyOptions = {},
 ): Promise<GpgSignatureCheck[]> {
-  const config = { rejectMessageHashAlgorithms: options.acceptSha1 === false ? STRICT_REJECTED : GNUPG_LIKE_REJECTED };
+  const openpgp = await loadOpenpgp();
+  const config = { rejectMessageHashAlgorithms: rejectedHashes(openpgp, options.acceptSha1 !== false) };
   const checks: GpgSignatureCheck[] = [];
   for (const [i, sigBytes] of signatures.entries()) {
-    let signature: openpgp.Signature;
+    let signature: OpenPgp.Signature;
     try {
       signature = await openpgp.readSignature({ binarySignature: sigBytes });
     } catch (error) {
       checks.push({ type: 'gpg', valid: false, message: `signature ${i} is malformed: ${(error as Error).message}` });
       continue;
     }
-    let results: Awaited<ReturnType<typeof openpgp.verify>>['signatures'];
+    let results: Awaited<ReturnType<typeof OpenPgp.verify>>['signatures'];
     try {
       const message = await openpgp.createMessage({ binary: data });
       const out = await openpgp.verify({ message, signature, verificationKeys: [...keys], format: 'binary', config, ...(options.date ? { date: options.date } : {}) });
@@ -230,7 +243,7 @@ export async function verifyGpgSignatures(
       const keyId = r.keyID.toHex().toUpperCase();
       const signer = keys.find((k) => k.getKeys(r.keyID).length > 0);
       const signingKey = signer?.getKeys(r.keyID)[0];
-      let packet: openpgp.SignaturePacket | undefined;
+      let packet: OpenPgp.SignaturePacket | undefined;
       try {
         packet = (await r.signature).packets[0];
       } catch {
@@ -298,7 +311,7 @@ async function keyExpiry(key: GpgPublicKey): Promise<Date | undefined> {
 async function subkeyExpiry(key: GpgPublicKey, signingKey: ReturnType<GpgPublicKey['getKeys']>[number]): Promise<Date | undefined> {
   if (signingKey.getFingerprint() === key.getFingerprint()) return keyExpiry(key);
   try {
-    const t = await (signingKey as openpgp.Subkey).getExpirationTime();
+    const t = await (signingKey as OpenPgp.Subkey).getExpirationTime();
     return t instanceof Date ? t : undefined;
   } catch {
     return undefined;
@@ -307,7 +320,7 @@ async function subkeyExpiry(key: GpgPublicKey, signingKey: ReturnType<GpgPublicK
 
 /** The primary user ID as GPGME splits it (name, email), also for expired or revoked keys. */
 async function primaryUser(key: GpgPublicKey): Promise<{ name: string; email: string } | undefined> {
-  let uid: openpgp.UserIDPacket | null | undefined;
+  let uid: OpenPgp.UserIDPacket | null | undefined;
   try {
     uid = (await key.getPrimaryUser()).user.userID;
   } catch {
@@ -319,6 +332,7 @@ async function primaryUser(key: GpgPublicKey): Promise<{ name: string; email: st
 
 /** Issuer key IDs (16 uppercase hex) of a binary signature, or [] if it is unreadable. */
 export async function gpgSignatureKeyIds(sigBytes: Uint8Array): Promise<string[]> {
+  const openpgp = await loadOpenpgp();
   try {
     const signature = await openpgp.readSignature({ binarySignature: sigBytes });
     return signature.getSigningKeyIDs().map((k) => k.toHex().toUpperCase());
