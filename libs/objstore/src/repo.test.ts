@@ -168,15 +168,21 @@ describe('lockRepo', () => {
   });
 });
 
+/** A bare repository holding `text` as a loose dirtree object (not parsed: only read and hashed). */
+async function bareRepoWithDirtree(text: string): Promise<{ dir: string; repo: Repo; bytes: Uint8Array; sum: string; path: string }> {
+  const dir = await tempDir();
+  const repo = await Repo.init(dir, { mode: 'bare' });
+  const bytes = new TextEncoder().encode(text);
+  const sum = createHash('sha256').update(bytes).digest('hex');
+  const path = objectPath(repo, sum, 'dirtree');
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, bytes);
+  return { dir, repo, bytes, sum, path };
+}
+
 describe('readMetadataObjectSync', () => {
   it('reads and verifies an object, and refuses what is not a regular file (symlink, FIFO, directory) without blocking', async () => {
-    const dir = await tempDir();
-    const repo = await Repo.init(dir, { mode: 'bare' });
-    const bytes = new TextEncoder().encode('not really a dirtree, but bytes');
-    const sum = createHash('sha256').update(bytes).digest('hex');
-    const path = objectPath(repo, sum, 'dirtree');
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
+    const { dir, repo, bytes, sum, path } = await bareRepoWithDirtree('not really a dirtree, but bytes');
     expect(Buffer.from(readMetadataObjectSync(repo, 'dirtree', sum)).equals(Buffer.from(bytes))).toBe(true);
     await writeFile(path, 'changed');
     expect(() => readMetadataObjectSync(repo, 'dirtree', sum)).toThrow(expect.objectContaining({ code: 'ChecksumMismatch' }));
@@ -198,13 +204,7 @@ describe('readMetadataObjectSync', () => {
 
 describe('withMetadataCache', () => {
   it('reads a verified dirtree from disk once per scope, evicts it on delete, and ends with the scope', async () => {
-    const dir = await tempDir();
-    const repo = await Repo.init(dir, { mode: 'bare' });
-    const bytes = new TextEncoder().encode('cached dirtree bytes');
-    const sum = createHash('sha256').update(bytes).digest('hex');
-    const path = objectPath(repo, sum, 'dirtree');
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, bytes);
+    const { repo, bytes, sum, path } = await bareRepoWithDirtree('cached dirtree bytes');
     await withMetadataCache(repo, async () => {
       // Unverified reads are not cached.
       readMetadataObjectSync(repo, 'dirtree', sum, { verify: false });
