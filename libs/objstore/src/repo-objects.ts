@@ -358,17 +358,21 @@ export async function readMetadataObject(
     throw fromSystemError(error, `reading object ${checksum}.${type}`);
   }
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (options.verify !== false && type !== 'commitmeta') {
-    const actual = sha256Hex(u8);
-    if (actual !== checksum) {
-      throw new ChecksumMismatchError(`Corrupted ${type} object ${checksum}; actual checksum ${actual}`, {
-        expected: checksum,
-        actual,
-        data: { checksum, type },
-      });
-    }
-  }
+  if (options.verify !== false) verifyMetadataBytes(type, checksum, u8);
   return u8;
+}
+
+/** Throws ChecksumMismatch unless `bytes` hash to `checksum` (detached commitmeta has no checksum of its own). */
+function verifyMetadataBytes(type: MetadataObjectType, checksum: string, bytes: Uint8Array): void {
+  if (type === 'commitmeta') return;
+  const actual = sha256Hex(bytes);
+  if (actual !== checksum) {
+    throw new ChecksumMismatchError(`Corrupted ${type} object ${checksum}; actual checksum ${actual}`, {
+      expected: checksum,
+      actual,
+      data: { checksum, type },
+    });
+  }
 }
 
 /**
@@ -408,16 +412,7 @@ export function readMetadataObjectSync(
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  if (options.verify !== false && type !== 'commitmeta') {
-    const actual = sha256Hex(u8);
-    if (actual !== checksum) {
-      throw new ChecksumMismatchError(`Corrupted ${type} object ${checksum}; actual checksum ${actual}`, {
-        expected: checksum,
-        actual,
-        data: { checksum, type },
-      });
-    }
-  }
+  if (options.verify !== false) verifyMetadataBytes(type, checksum, u8);
   // Only verified bytes are kept (a hit is returned without hashing again).
   if (cache && options.verify !== false) cache.set(`${checksum}.${type}`, u8);
   return u8;
