@@ -110,8 +110,10 @@ describe('pruneRepo', () => {
     { name: 'refs-only depth 0', opts: { refsOnly: true, depth: 0 }, args: ['--refs-only', '--depth=0'] },
     { name: 'refs-only depth 1', opts: { refsOnly: true, depth: 1 }, args: ['--refs-only', '--depth=1'] },
     { name: 'every commit', opts: {}, args: [] },
-  ])('$name: keeps exactly what ostree keeps when refs share history and trees', async ({ opts, args }) => {
-    const { dir, repo } = await setup('archive');
+    { name: 'bare-user, refs-only depth 0', opts: { refsOnly: true, depth: 0 }, args: ['--refs-only', '--depth=0'], mode: 'bare-user' as const },
+    { name: 'bare-user, every commit', opts: {}, args: [], mode: 'bare-user' as const },
+  ])('$name: keeps exactly what ostree keeps when refs share history and trees', async ({ opts, args, mode }) => {
+    const { dir, repo } = await setup(mode ?? 'archive');
     const commits: string[] = [];
     for (let i = 1; i <= 4; i++) {
       await writeFile(join(dir, 'tree', `version-${i}`), `v${i}`);
