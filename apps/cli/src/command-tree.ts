@@ -1,67 +1,19 @@
 // The whole command tree of `tsostree`: rpm-ostree's verbs at the top level, ostree's under
-// `tsostree ostree`. One file per verb under commands/; groups are declared here.
+// `tsostree ostree`. One file per verb under commands/; groups are declared here. A verb's module
+// (and the packages it needs: objstore, sysroot, compose…) is imported only when the verb runs, so
+// `tsostree ostree refs` does not load the compose pipeline; its name is therefore written here too
+// (a test checks it against the command the module builds).
 import type { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { statusCommand } from './commands/status.js';
-import { upgradeCommand } from './commands/upgrade.js';
-import { deployCommand } from './commands/deploy.js';
-import { rebaseCommand } from './commands/rebase.js';
-import { rollbackCommand } from './commands/rollback.js';
-import { installCommand } from './commands/install.js';
-import { uninstallCommand } from './commands/uninstall.js';
-import { kargsCommand } from './commands/kargs.js';
-import { initramfsCommand } from './commands/initramfs.js';
-import { cleanupCommand } from './commands/cleanup.js';
-import { overrideReplaceCommand } from './commands/override-replace.js';
-import { overrideRemoveCommand } from './commands/override-remove.js';
-import { overrideResetCommand } from './commands/override-reset.js';
-import { dbDiffCommand } from './commands/db-diff.js';
-import { dbListCommand } from './commands/db-list.js';
-import { dbVersionCommand } from './commands/db-version.js';
-import { composeTreeCommand } from './commands/compose-tree.js';
-import { initCommand } from './commands/ostree/init.js';
-import { commitCommand } from './commands/ostree/commit.js';
-import { checkoutCommand } from './commands/ostree/checkout.js';
-import { logCommand } from './commands/ostree/log.js';
-import { showCommand } from './commands/ostree/show.js';
-import { lsCommand } from './commands/ostree/ls.js';
-import { catCommand } from './commands/ostree/cat.js';
-import { revParseCommand } from './commands/ostree/rev-parse.js';
-import { refsCommand } from './commands/ostree/refs.js';
-import { diffCommand } from './commands/ostree/diff.js';
-import { fsckCommand } from './commands/ostree/fsck.js';
-import { pruneCommand } from './commands/ostree/prune.js';
-import { summaryCommand } from './commands/ostree/summary.js';
-import { pullCommand } from './commands/ostree/pull.js';
-import { pullLocalCommand } from './commands/ostree/pull-local.js';
-import { signCommand } from './commands/ostree/sign.js';
-import { gpgSignCommand } from './commands/ostree/gpg-sign.js';
-import { remoteAddCommand } from './commands/ostree/remote-add.js';
-import { remoteListCommand } from './commands/ostree/remote-list.js';
-import { remoteDeleteCommand } from './commands/ostree/remote-delete.js';
-import { remoteShowUrlCommand } from './commands/ostree/remote-show-url.js';
-import { remoteGpgImportCommand } from './commands/ostree/remote-gpg-import.js';
-import { remoteGpgListKeysCommand } from './commands/ostree/remote-gpg-list-keys.js';
-import { staticDeltaGenerateCommand } from './commands/ostree/static-delta-generate.js';
-import { staticDeltaListCommand } from './commands/ostree/static-delta-list.js';
-import { staticDeltaShowCommand } from './commands/ostree/static-delta-show.js';
-import { staticDeltaApplyOfflineCommand } from './commands/ostree/static-delta-apply-offline.js';
-import { adminInitFsCommand } from './commands/ostree/admin/init-fs.js';
-import { adminOsInitCommand } from './commands/ostree/admin/os-init.js';
-import { adminStaterootInitCommand } from './commands/ostree/admin/stateroot-init.js';
-import { adminDeployCommand } from './commands/ostree/admin/deploy.js';
-import { adminStatusCommand } from './commands/ostree/admin/status.js';
-import { adminUndeployCommand } from './commands/ostree/admin/undeploy.js';
-import { adminSetDefaultCommand } from './commands/ostree/admin/set-default.js';
-import { adminPinCommand } from './commands/ostree/admin/pin.js';
-import { adminCleanupCommand } from './commands/ostree/admin/cleanup.js';
-import { adminFinalizeStagedCommand } from './commands/ostree/admin/finalize-staged.js';
-import { adminConfigDiffCommand } from './commands/ostree/admin/config-diff.js';
-import { adminUpgradeCommand } from './commands/ostree/admin/upgrade.js';
-import { adminKargsEditInPlaceCommand } from './commands/ostree/admin/kargs-edit-in-place.js';
 
 /** Builds one verb's command; the context is where it writes. */
 export type CommandFactory = (ctx: CliContext) => Command;
+
+/** One verb: its name, and the import of the module that builds it. */
+export interface CommandVerb {
+  verb: string;
+  load: () => Promise<CommandFactory>;
+}
 
 /** A named group of verbs, such as `tsostree ostree admin`. */
 export interface CommandGroup {
@@ -70,66 +22,70 @@ export interface CommandGroup {
   commands: CommandEntry[];
 }
 
-export type CommandEntry = CommandFactory | CommandGroup;
+export type CommandEntry = CommandVerb | CommandGroup;
+
+function verb(name: string, load: () => Promise<CommandFactory>): CommandVerb {
+  return { verb: name, load };
+}
 
 export const COMMAND_TREE: CommandEntry[] = [
-  statusCommand,
-  upgradeCommand,
-  deployCommand,
-  rebaseCommand,
-  rollbackCommand,
-  installCommand,
-  uninstallCommand,
-  kargsCommand,
-  initramfsCommand,
-  cleanupCommand,
-  { group: 'override', summary: 'Manage base package overrides', commands: [overrideReplaceCommand, overrideRemoveCommand, overrideResetCommand] },
-  { group: 'db', summary: 'Query the package databases of commits', commands: [dbDiffCommand, dbListCommand, dbVersionCommand] },
-  { group: 'compose', summary: 'Build trees from RPM repositories (server side)', commands: [composeTreeCommand] },
+  verb('status', async () => (await import('./commands/status.js')).statusCommand),
+  verb('upgrade', async () => (await import('./commands/upgrade.js')).upgradeCommand),
+  verb('deploy', async () => (await import('./commands/deploy.js')).deployCommand),
+  verb('rebase', async () => (await import('./commands/rebase.js')).rebaseCommand),
+  verb('rollback', async () => (await import('./commands/rollback.js')).rollbackCommand),
+  verb('install', async () => (await import('./commands/install.js')).installCommand),
+  verb('uninstall', async () => (await import('./commands/uninstall.js')).uninstallCommand),
+  verb('kargs', async () => (await import('./commands/kargs.js')).kargsCommand),
+  verb('initramfs', async () => (await import('./commands/initramfs.js')).initramfsCommand),
+  verb('cleanup', async () => (await import('./commands/cleanup.js')).cleanupCommand),
+  { group: 'override', summary: 'Manage base package overrides', commands: [verb('replace', async () => (await import('./commands/override-replace.js')).overrideReplaceCommand), verb('remove', async () => (await import('./commands/override-remove.js')).overrideRemoveCommand), verb('reset', async () => (await import('./commands/override-reset.js')).overrideResetCommand)] },
+  { group: 'db', summary: 'Query the package databases of commits', commands: [verb('diff', async () => (await import('./commands/db-diff.js')).dbDiffCommand), verb('list', async () => (await import('./commands/db-list.js')).dbListCommand), verb('version', async () => (await import('./commands/db-version.js')).dbVersionCommand)] },
+  { group: 'compose', summary: 'Build trees from RPM repositories (server side)', commands: [verb('tree', async () => (await import('./commands/compose-tree.js')).composeTreeCommand)] },
   {
     group: 'ostree',
     summary: "ostree's low-level repository and sysroot commands",
     commands: [
-      initCommand,
-      commitCommand,
-      checkoutCommand,
-      logCommand,
-      showCommand,
-      lsCommand,
-      catCommand,
-      revParseCommand,
-      refsCommand,
-      diffCommand,
-      fsckCommand,
-      pruneCommand,
-      summaryCommand,
-      pullCommand,
-      pullLocalCommand,
-      signCommand,
-      gpgSignCommand,
-      { group: 'remote', summary: 'Manage remotes', commands: [remoteAddCommand, remoteListCommand, remoteDeleteCommand, remoteShowUrlCommand, remoteGpgImportCommand, remoteGpgListKeysCommand] },
+      verb('init', async () => (await import('./commands/ostree/init.js')).initCommand),
+      verb('commit', async () => (await import('./commands/ostree/commit.js')).commitCommand),
+      verb('checkout', async () => (await import('./commands/ostree/checkout.js')).checkoutCommand),
+      verb('log', async () => (await import('./commands/ostree/log.js')).logCommand),
+      verb('show', async () => (await import('./commands/ostree/show.js')).showCommand),
+      verb('ls', async () => (await import('./commands/ostree/ls.js')).lsCommand),
+      verb('cat', async () => (await import('./commands/ostree/cat.js')).catCommand),
+      verb('rev-parse', async () => (await import('./commands/ostree/rev-parse.js')).revParseCommand),
+      verb('refs', async () => (await import('./commands/ostree/refs.js')).refsCommand),
+      verb('diff', async () => (await import('./commands/ostree/diff.js')).diffCommand),
+      verb('fsck', async () => (await import('./commands/ostree/fsck.js')).fsckCommand),
+      verb('prune', async () => (await import('./commands/ostree/prune.js')).pruneCommand),
+      verb('summary', async () => (await import('./commands/ostree/summary.js')).summaryCommand),
+      verb('pull', async () => (await import('./commands/ostree/pull.js')).pullCommand),
+      verb('pull-local', async () => (await import('./commands/ostree/pull-local.js')).pullLocalCommand),
+      verb('sign', async () => (await import('./commands/ostree/sign.js')).signCommand),
+      verb('gpg-sign', async () => (await import('./commands/ostree/gpg-sign.js')).gpgSignCommand),
+      { group: 'remote', summary: 'Manage remotes', commands: [verb('add', async () => (await import('./commands/ostree/remote-add.js')).remoteAddCommand), verb('list', async () => (await import('./commands/ostree/remote-list.js')).remoteListCommand), verb('delete', async () => (await import('./commands/ostree/remote-delete.js')).remoteDeleteCommand), verb('show-url', async () => (await import('./commands/ostree/remote-show-url.js')).remoteShowUrlCommand), verb('gpg-import', async () => (await import('./commands/ostree/remote-gpg-import.js')).remoteGpgImportCommand), verb('gpg-list-keys', async () => (await import('./commands/ostree/remote-gpg-list-keys.js')).remoteGpgListKeysCommand)] },
       {
         group: 'static-delta',
         summary: 'Manage static deltas',
-        commands: [staticDeltaGenerateCommand, staticDeltaListCommand, staticDeltaShowCommand, staticDeltaApplyOfflineCommand],
+        commands: [verb('generate', async () => (await import('./commands/ostree/static-delta-generate.js')).staticDeltaGenerateCommand), verb('list', async () => (await import('./commands/ostree/static-delta-list.js')).staticDeltaListCommand), verb('show', async () => (await import('./commands/ostree/static-delta-show.js')).staticDeltaShowCommand), verb('apply-offline', async () => (await import('./commands/ostree/static-delta-apply-offline.js')).staticDeltaApplyOfflineCommand)],
       },
       {
         group: 'admin',
         summary: 'Manage the sysroot and its deployments',
         commands: [
-          adminInitFsCommand,
-          adminOsInitCommand,
-          adminStaterootInitCommand,
-          adminDeployCommand,
-          adminStatusCommand,
-          adminUndeployCommand,
-          adminSetDefaultCommand,
-          adminPinCommand,
-          adminCleanupCommand,
-          adminFinalizeStagedCommand,
-          adminConfigDiffCommand,
-          adminUpgradeCommand,
-          { group: 'kargs', summary: 'Change kernel arguments', commands: [adminKargsEditInPlaceCommand] },
+          verb('init-fs', async () => (await import('./commands/ostree/admin/init-fs.js')).adminInitFsCommand),
+          verb('os-init', async () => (await import('./commands/ostree/admin/os-init.js')).adminOsInitCommand),
+          verb('stateroot-init', async () => (await import('./commands/ostree/admin/stateroot-init.js')).adminStaterootInitCommand),
+          verb('deploy', async () => (await import('./commands/ostree/admin/deploy.js')).adminDeployCommand),
+          verb('status', async () => (await import('./commands/ostree/admin/status.js')).adminStatusCommand),
+          verb('undeploy', async () => (await import('./commands/ostree/admin/undeploy.js')).adminUndeployCommand),
+          verb('set-default', async () => (await import('./commands/ostree/admin/set-default.js')).adminSetDefaultCommand),
+          verb('pin', async () => (await import('./commands/ostree/admin/pin.js')).adminPinCommand),
+          verb('cleanup', async () => (await import('./commands/ostree/admin/cleanup.js')).adminCleanupCommand),
+          verb('finalize-staged', async () => (await import('./commands/ostree/admin/finalize-staged.js')).adminFinalizeStagedCommand),
+          verb('config-diff', async () => (await import('./commands/ostree/admin/config-diff.js')).adminConfigDiffCommand),
+          verb('upgrade', async () => (await import('./commands/ostree/admin/upgrade.js')).adminUpgradeCommand),
+          { group: 'kargs', summary: 'Change kernel arguments', commands: [verb('edit-in-place', async () => (await import('./commands/ostree/admin/kargs-edit-in-place.js')).adminKargsEditInPlaceCommand)] },
         ],
       },
     ],

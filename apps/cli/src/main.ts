@@ -3,7 +3,7 @@ import { nodeContext, type CliContext } from './context.js';
 import { reportError } from './error-handler.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-status.js';
 import { ExitRequest } from './exit-request.js';
-import { buildProgram } from './program.js';
+import { buildProgramFor } from './program.js';
 
 /**
  * Runs `tsostree` with the given arguments (without the node and script paths) and returns the
@@ -11,8 +11,8 @@ import { buildProgram } from './program.js';
  */
 export async function main(argv: readonly string[], ctx: CliContext = nodeContext()): Promise<number> {
   const debug = argv.includes('--debug');
-  const program = buildProgram(ctx);
   try {
+    const program = await buildProgramFor(ctx, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (error) {
