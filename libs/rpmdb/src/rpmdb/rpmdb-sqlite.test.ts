@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import initSqlJs from 'sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePackageHeaders } from '../format/package.js';
 import { headerNumbers, headerString, serializeHeader, type Header } from '../format/header.js';
@@ -15,6 +16,7 @@ import { rpmMdFixtures, sqliteRows } from '../../test/rpmmd-fixtures.js';
 import { installedHeader } from './installed-header.js';
 import { RPMDB_INDEXES, allIndexRows, richDependencyIndexNames } from './rpmdb-index.js';
 import { Rpmdb, readRpmdb, writeRpmdb } from './rpmdb-sqlite.js';
+import { emptyRpmdbImage } from './rpmdb-schema.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'rpmdb-sqlite-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -213,6 +215,50 @@ describe('writing what rpm writes', () => {
     execFileSync('rpmdb', ['--define', '_db_backend sqlite', '--dbpath', ours, '--verifydb']);
     const back = await readRpmdb(ours);
     expect(back.map((p) => p.hnum)).toEqual(installed.map((i) => i.hnum));
+  });
+
+  it('saves the same bytes as SQLite with its default rollback journal (the connection settings are not in the file)', async () => {
+    const SQL = await initSqlJs();
+    const plain = new SQL.Database(emptyRpmdbImage());
+    for (const { header } of installed) {
+      plain.run('BEGIN');
+      plain.run("INSERT INTO 'Packages' (blob) VALUES (?)", [serializeHeader(header, { magic: false })]);
+      const hnum = Number(plain.exec('SELECT last_insert_rowid()')[0]?.values[0]?.[0]);
+      for (const [index, rows] of allIndexRows(header)) {
+        for (const row of rows) plain.run(`INSERT INTO '${index}' (key, hnum, idx) VALUES (?, ?, ?)`, [row.key, hnum, row.idx]);
+      }
+      plain.run('COMMIT');
+    }
+    const expected = plain.export();
+    plain.close();
+    expected[18] = 2;
+    expected[19] = 2;
+    expect(Buffer.from(readFileSync(path.join(ours, 'rpmdb.sqlite'))).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('rolls a failed add back completely: no blob, no index row', async () => {
+    const dir = path.join(work, 'rollback');
+    const db = await Rpmdb.create(dir);
+    const [first, second] = installed;
+    const good = db.add(first.header);
+    // Fails in the middle of the index inserts: Name and Basenames rows are already in when Providename throws.
+    class Failing extends Map<number, Header['entries'] extends Map<number, infer E> ? E : never> {
+      override get(tag: number) {
+        if (tag === TAG.PROVIDENAME) throw new Error('provides unreadable');
+        return super.get(tag);
+      }
+    }
+    expect(() => db.add({ ...second.header, entries: new Failing(second.header.entries) })).toThrow('provides unreadable');
+    expect(db.hnums()).toEqual([good]);
+    expect(db.lookup('Name', headerString(second.header, TAG.NAME) as string)).toEqual([]);
+    const next = db.add(second.header);
+    expect(db.lookup('Name', headerString(second.header, TAG.NAME) as string)).toEqual([next]);
+    db.save();
+    db.close();
+    expect(rpm(['--dbpath', dir, '-qa', '--qf', '%{NAME}\\n']).trim().split('\n').sort()).toEqual(
+      [headerString(first.header, TAG.NAME), headerString(second.header, TAG.NAME)].sort(),
+    );
+    execFileSync('rpmdb', ['--define', '_db_backend sqlite', '--dbpath', dir, '--verifydb']);
   });
 
   it('adds to and removes from a database rpm wrote, and rpm agrees', async () => {
