@@ -274,12 +274,13 @@ export function installedHeaders(installed: readonly InstalledPackage[], options
 
 /**
  * Writes the sqlite rpmdb of the installed packages at `<root>/usr/share/rpm` (or `dbpath`). `db` may be an
- * `Rpmdb.create`d database already holding the headers (the pipeline fills it while scriptlets run).
+ * `Rpmdb.create`d database already holding the headers (the pipeline fills it while scriptlets run). `fsync:
+ * false` leaves the file in the page cache (for a tree that is committed next; default true).
  */
 export async function writeTreeRpmdb(
   root: string,
   installed: readonly InstalledPackage[],
-  options: { installTime: number; basearch: string; dbpath?: string; db?: Rpmdb },
+  options: { installTime: number; basearch: string; dbpath?: string; db?: Rpmdb; fsync?: boolean },
 ): Promise<string> {
   const dbpath = join(root, options.dbpath ?? TREE_RPMDB_PATH);
   await mkdir(dbpath, { recursive: true }).catch((err: unknown) => {
@@ -289,7 +290,7 @@ export async function writeTreeRpmdb(
   try {
     if (!options.db) for (const h of installedHeaders(installed, options)) db.add(h);
     if (db.dbpath !== dbpath) throw new ConflictError(`rpmdb prepared for ${db.dbpath}, not ${dbpath}`);
-    db.save();
+    db.save({ fsync: options.fsync ?? true });
   } finally {
     db.close();
   }

@@ -304,7 +304,8 @@ async function composeTreeIn(
     }
     const database = await filled;
     unsaved = undefined; // writeTreeRpmdb closes it
-    await writeTreeRpmdb(root, installed, { ...rpmdbOptions, db: database });
+    // The root is committed next (the commit makes its objects durable) and then removed: no fsync of the file.
+    await writeTreeRpmdb(root, installed, { ...rpmdbOptions, db: database, fsync: false });
     onProgress?.({ phase: 'rpmdb', packages: installed.length });
 
     throwIfAborted(signal);

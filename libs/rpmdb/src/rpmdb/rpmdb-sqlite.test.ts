@@ -236,6 +236,16 @@ describe('writing what rpm writes', () => {
     expect(Buffer.from(readFileSync(path.join(ours, 'rpmdb.sqlite'))).equals(Buffer.from(expected))).toBe(true);
   });
 
+  it('saves the same file without the fsync (fsync: false)', async () => {
+    const dir = path.join(work, 'nosync');
+    const db = await Rpmdb.create(dir);
+    for (const { header } of installed) db.add(header);
+    db.save({ fsync: false });
+    db.close();
+    expect(readFileSync(path.join(dir, 'rpmdb.sqlite')).equals(readFileSync(path.join(ours, 'rpmdb.sqlite')))).toBe(true);
+    expect(rpm(['--dbpath', dir, '-qa']).trim().split('\n')).toHaveLength(rpms.length);
+  });
+
   it('rolls a failed add back completely: no blob, no index row', async () => {
     const dir = path.join(work, 'rollback');
     const db = await Rpmdb.create(dir);
