@@ -9,15 +9,17 @@
  * costs microseconds, and an async round trip through the libuv pool costs more than the call.
  */
 import { availableParallelism } from 'node:os';
+import { getSystemErrorMap } from 'node:util';
 import { CorruptError, fromSystemError, throwIfAborted } from '@tsostree/errors';
 import { SCAN_DIR_FIELDS, SCAN_FILE_FIELDS, scanDirTree } from './format/dirtree.js';
 import type { DirMeta } from './format/dirmeta.js';
 import { filenameProblem } from './format/validate.js';
-import { DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type LinkJob } from './checkout-link-core.js';
+import { checkoutIndexOf, DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type LinkJob } from './checkout-link-core.js';
 import { CHUNK, DIR_CHUNK, HEADER, NEXT_DIR_CHUNK, NEXT_FILE_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
 import { nodeGetXattrRaw, nodeXattrs } from './xattrs.js';
+import { nativeLinker, NATIVE_LINKER_PATH, type NativeLinker } from './checkout-native.js';
 
 /** Below this many files a worker thread costs more than it saves. */
 const WORKER_MIN_FILES = 4096;
@@ -102,7 +104,7 @@ export async function planTree(
   meta: DirMeta,
   dest: string,
   dirMeta: (checksum: string) => DirMeta,
-  opts: { signal?: AbortSignal; link?: { userMode: boolean; threads?: number } } = {},
+  opts: { signal?: AbortSignal; link?: { userMode: boolean; threads?: number; native?: NativeLinker } } = {},
 ): Promise<TreePlan> {
   const { signal, link } = opts;
   let worker: LinkWorker | undefined;
@@ -131,7 +133,11 @@ export async function planTree(
     const f = t.files;
     for (let i = 0; i < f.length; i += SCAN_FILE_FIELDS) files.push(base + f[i]!, base + f[i + 1]!, base + f[i + 2]!, dirIndex);
     if (link && !worker && wantWorker(repo, files.length / FILE_FIELDS, link.threads)) {
-      worker = startLinkWorker({ readMeta: repo.mode === 'bare-user', userMode: link.userMode });
+      worker = startLinkWorker({
+        readMeta: repo.mode === 'bare-user',
+        userMode: link.userMode,
+        ...(link.native ? { nativeModule: NATIVE_LINKER_PATH } : {}),
+      });
     }
     const d = t.dirs;
     for (let i = 0; i < d.length; i += SCAN_DIR_FIELDS) {
@@ -163,12 +169,27 @@ export async function planTree(
   };
 }
 
+/**
+ * Whether the native core may link `repo`'s objects: it reads `user.ostreemeta` itself, so a custom
+ * xattr port (which C cannot call) keeps the JavaScript core.
+ */
+export function useNative(repo: Repo, native: boolean | undefined): NativeLinker | undefined {
+  if (native === false || (repo.mode === 'bare-user' && repo.xattrs !== nodeXattrs)) return undefined;
+  return nativeLinker();
+}
+
 /** The link core of the main thread for `repo` (bare-user: the mode comes through the repo's xattr port). */
-export function repoLinkCore(repo: Repo, userMode: boolean, job?: LinkJob): LinkCore {
+export function repoLinkCore(repo: Repo, userMode: boolean, job?: LinkJob, native?: NativeLinker): LinkCore {
   const port = repo.xattrs;
   // The default port is called raw (as in the worker): errors only send the file to the copy path.
   const getMeta = port === nodeXattrs ? (path: string) => nodeGetXattrRaw(path, 'user.ostreemeta') : (path: string) => port.get(path, 'user.ostreemeta');
-  return linkCore({ readMeta: repo.mode === 'bare-user', userMode, getMeta, ...(job ? { job } : {}) });
+  return linkCore({
+    readMeta: repo.mode === 'bare-user',
+    userMode,
+    getMeta,
+    ...(job ? { job } : {}),
+    ...(native ? { native, errors: getSystemErrorMap() } : {}),
+  });
 }
 
 /**
@@ -205,13 +226,13 @@ async function waitChange(state: Int32Array, index: number): Promise<void> {
 export async function createPlannedTree(
   repo: Repo,
   plan: TreePlan,
-  opts: { makeDir: (path: string) => void; userMode: boolean; signal?: AbortSignal; onProgress?: (files: number) => void },
+  opts: { makeDir: (path: string) => void; userMode: boolean; native?: NativeLinker; signal?: AbortSignal; onProgress?: (files: number) => void },
 ): Promise<number[]> {
   const n = plan.fileCount;
   const nd = plan.dirCount;
   const FILE0 = HEADER + nd;
   const state = new Int32Array(new SharedArrayBuffer((HEADER + nd + n) * 4));
-  const core = repoLinkCore(repo, opts.userMode, plan);
+  const core = repoLinkCore(repo, opts.userMode, plan, opts.native);
   const job: LinkJob = { arena: plan.arena, files: plan.files, dirs: plan.dirs, objectsPrefix: plan.objectsPrefix, suffix: plan.suffix };
   const stopped = (): boolean => Atomics.load(state, STOP) !== 0;
   const dirOf = (i: number): number => plan.files[i * FILE_FIELDS + 3]!;
@@ -227,19 +248,21 @@ export async function createPlannedTree(
     Atomics.store(state, HEADER + d, 1);
     Atomics.notify(state, HEADER + d);
   };
-  const makeDir = (d: number): void => {
+  const dirError = (error: unknown, d: number): Error => fromSystemError(error, `creating directory ${planDirPath(plan, checkoutIndexOf(error) ?? d)}`);
+  const fileError = (error: unknown, i: number): Error => fromSystemError(error, `linking ${planFilePath(plan, checkoutIndexOf(error) ?? i)}`);
+  /** Creates directories [start, end); -1 when done, else the index waiting for its parent. */
+  const makeDirs = (start: number, end: number): number => {
     try {
-      core.makeDir(d);
+      return core.makeDirRange(state, HEADER, start, end);
     } catch (error) {
-      throw fromSystemError(error, `creating directory ${planDirPath(plan, d)}`);
+      throw dirError(error, start);
     }
-    dirDone(d);
   };
-  const linkOne = (i: number): void => {
+  const linkFiles = (start: number, end: number): void => {
     try {
-      state[FILE0 + i] = core.linkFile(i);
+      core.linkRange(state, FILE0, start, end);
     } catch (error) {
-      throw fromSystemError(error, `linking ${planFilePath(plan, i)}`);
+      throw fileError(error, start);
     }
   };
   let worker: Promise<WorkerOutcome> | undefined;
@@ -258,9 +281,12 @@ export async function createPlannedTree(
       if (stopped()) break;
       const start = 1 + Atomics.add(state, NEXT_DIR_CHUNK, 1) * DIR_CHUNK;
       if (start >= nd) break;
-      for (let d = start; d < Math.min(start + DIR_CHUNK, nd); d++) {
-        if (!(await waitDir(plan.dirs[d * DIR_FIELDS + 2]!))) break dirs;
-        makeDir(d);
+      const end = Math.min(start + DIR_CHUNK, nd);
+      for (let from = start; ; ) {
+        const waiting = makeDirs(from, end);
+        if (waiting < 0) break;
+        if (!(await waitDir(plan.dirs[waiting * DIR_FIELDS + 2]!))) break dirs;
+        from = waiting;
       }
       await pause();
     }
@@ -271,7 +297,7 @@ export async function createPlannedTree(
       if (start >= n) break;
       const end = Math.min(start + CHUNK, n);
       for (let d = dirOf(start); d <= dirOf(end - 1); d++) if (!(await waitDir(d))) break files;
-      for (let i = start; i < end; i++) linkOne(i);
+      linkFiles(start, end);
       await pause();
       const claimed = Math.min(n, Atomics.load(state, NEXT_FILE_CHUNK) * CHUNK);
       if (opts.onProgress && claimed - reported >= 1000) {
@@ -284,8 +310,9 @@ export async function createPlannedTree(
       worker = undefined;
       if (!outcome.ok && outcome.phase === undefined) {
         // The worker did not run (or died): whatever it left undone, the main thread does now.
-        for (let d = 1; d < nd; d++) if (Atomics.load(state, HEADER + d) === 0) makeDir(d);
-        for (let i = 0; i < n; i++) if (state[FILE0 + i] === 0) linkOne(i);
+        // In plan order every parent comes first, so no directory waits here.
+        for (let d = 1; d < nd; d++) if (Atomics.load(state, HEADER + d) === 0) makeDirs(d, d + 1);
+        for (let i = 0; i < n; i++) if (state[FILE0 + i] === 0) linkFiles(i, i + 1);
       } else if (!outcome.ok) {
         const error = Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {});
         if (outcome.phase === 'dir') throw fromSystemError(error, `creating directory ${planDirPath(plan, outcome.index)}`);

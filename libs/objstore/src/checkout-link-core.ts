@@ -11,6 +11,7 @@
  */
 import * as fs from 'node:fs';
 import { runInThisContext } from 'node:vm';
+import type { NativeLinker } from './checkout-native.js';
 
 /** Per-file outcome in the shared state array. */
 export const DONE = 1;
@@ -41,6 +42,23 @@ export interface LinkCore {
   makeDir(d: number): void;
   /** {@link linkObject} for planned file `i`. */
   linkFile(i: number): number;
+  /**
+   * Links files `[start, end)`, writing each outcome to `state[file0 + i]`. Throws the system error
+   * of the first file that fails, with its index in `checkoutIndex`.
+   */
+  linkRange(state: Int32Array, file0: number, start: number, end: number): void;
+  /**
+   * Creates directories `[start, end)` in order, each once its parent's flag `state[dir0 + parent]`
+   * is set, and sets (and notifies) their own flags. Returns -1 when all are created, or the index of
+   * the first one whose parent is not created yet. Throws like {@link linkRange}.
+   */
+  makeDirRange(state: Int32Array, dir0: number, start: number, end: number): number;
+}
+
+/** The index of the file or directory whose syscall failed, on an error thrown by a range call. */
+export function checkoutIndexOf(error: unknown): number | undefined {
+  const i = (error as { checkoutIndex?: unknown } | null)?.checkoutIndex;
+  return typeof i === 'number' ? i : undefined;
 }
 
 export interface LinkCoreOptions {
@@ -49,11 +67,14 @@ export interface LinkCoreOptions {
   userMode: boolean;
   getMeta: (path: string) => Uint8Array | null | undefined;
   job?: LinkJob;
+  /** The native core (checkout-native.ts): range calls run in C; `errors` is `util.getSystemErrorMap()`. */
+  native?: NativeLinker;
+  errors?: Map<number, [string, string]>;
 }
 
-/** `function (fs, options) { … return core; }`, CommonJS-safe, no free variables but `Buffer`. */
+/** `function (fs, options) { … return core; }`, CommonJS-safe, no free variables but `Buffer` and `Atomics`. */
 export const LINK_CORE_SOURCE = `function linkCore(fs, options) {
-  const { readMeta, userMode, getMeta, job } = options;
+  const { readMeta, userMode, getMeta, job, native, errors } = options;
   const DONE = ${DONE}, FALLBACK = ${FALLBACK}, FILE_FIELDS = ${FILE_FIELDS}, DIR_FIELDS = ${DIR_FIELDS};
   const target = Buffer.allocUnsafe(4097);
   function linkObject(src, dest) {
@@ -97,7 +118,7 @@ export const LINK_CORE_SOURCE = `function linkCore(fs, options) {
       throw error;
     }
   }
-  if (!job) return { linkObject, makeDir: undefined, linkFile: undefined };
+  if (!job) return { linkObject, makeDir: undefined, linkFile: undefined, linkRange: undefined, makeDirRange: undefined };
   const { files, dirs } = job;
   const arena = Buffer.from(job.arena.buffer, job.arena.byteOffset, job.arena.byteLength);
   const HEX = Buffer.from('0123456789abcdef', 'latin1');
@@ -144,15 +165,84 @@ export const LINK_CORE_SOURCE = `function linkCore(fs, options) {
     for (let k = ns, p = destDirLen; k < ne; k++, p++) dest[p] = arena[k];
     return views[len] || (views[len] = dest.subarray(0, len));
   }
-  return {
-    linkObject,
-    makeDir(d) {
-      fs.mkdirSync(arena.subarray(dirs[d * DIR_FIELDS], dirs[d * DIR_FIELDS + 1]), 0o700);
-    },
-    linkFile(i) {
-      return linkObject(srcPath(i), destPath(i));
-    },
-  };
+  function dirPath(d) {
+    return arena.subarray(dirs[d * DIR_FIELDS], dirs[d * DIR_FIELDS + 1]);
+  }
+  function makeDir(d) {
+    fs.mkdirSync(dirPath(d), 0o700);
+  }
+  function linkFile(i) {
+    return linkObject(srcPath(i), destPath(i));
+  }
+  function at(error, index) {
+    if (error && typeof error === 'object') error.checkoutIndex = index;
+    return error;
+  }
+  // The error fs would have thrown for the same failure (code, message, path, dest): the two cores
+  // report alike.
+  function systemError(errno, syscall, path, dest) {
+    const known = errors && errors.get(-errno);
+    const code = known ? known[0] : 'Unknown system error ' + -errno;
+    const what = known ? known[1] : 'unknown error';
+    const error = new Error(code + ': ' + what + ', ' + syscall + " '" + path + "'" + (dest === undefined ? '' : " -> '" + dest + "'"));
+    error.errno = -errno;
+    error.code = code;
+    error.syscall = syscall;
+    error.path = path;
+    if (dest !== undefined) error.dest = dest;
+    return error;
+  }
+  const out = new Int32Array(2);
+  const flags = (readMeta ? 1 : 0) | (userMode ? 2 : 0);
+  const OP_LINK = 1, OP_SYMLINK = 2;
+  function nativeFailure(r, what) {
+    if (r === -2) return new Error('native checkout core: inconsistent plan (' + what + ')');
+    return null;
+  }
+  function linkRange(state, file0, start, end) {
+    if (native) {
+      const r = native.linkFiles(job.arena, files, dirs, state, prefix, suffix, out, file0, start, end, flags);
+      if (r === -1) return;
+      const bad = nativeFailure(r, 'files ' + start + '..' + end);
+      if (bad) throw at(bad, start);
+      const src = srcPath(r).toString();
+      const dest = destPath(r).toString();
+      if (out[1] === OP_SYMLINK) {
+        const raw = fs.readFileSync(src);
+        const nul = raw.indexOf(0);
+        throw at(systemError(out[0], 'symlink', raw.toString('utf8', 0, nul < 0 ? raw.length : nul), dest), r);
+      }
+      throw at(systemError(out[0], out[1] === OP_LINK ? 'link' : 'unknown', src, dest), r);
+    }
+    let i = start;
+    try {
+      for (; i < end; i++) state[file0 + i] = linkFile(i);
+    } catch (error) {
+      throw at(error, i);
+    }
+  }
+  function makeDirRange(state, dir0, start, end) {
+    if (native) {
+      const r = native.makeDirs(job.arena, files, dirs, state, prefix, suffix, out, dir0, start, end);
+      const bad = nativeFailure(r, 'directories ' + start + '..' + end);
+      if (bad) throw at(bad, start);
+      for (let d = start; d < (r === -1 ? end : r); d++) Atomics.notify(state, dir0 + d);
+      if (r >= 0 && out[0] !== 0) throw at(systemError(out[0], 'mkdir', dirPath(r).toString()), r);
+      return r;
+    }
+    for (let d = start; d < end; d++) {
+      if (Atomics.load(state, dir0 + dirs[d * DIR_FIELDS + 2]) === 0) return d;
+      try {
+        makeDir(d);
+      } catch (error) {
+        throw at(error, d);
+      }
+      Atomics.store(state, dir0 + d, 1);
+      Atomics.notify(state, dir0 + d);
+    }
+    return -1;
+  }
+  return { linkObject, makeDir, linkFile, linkRange, makeDirRange };
 }`;
 
 type LinkCoreFactory = (fsModule: typeof fs, options: LinkCoreOptions) => LinkCore;

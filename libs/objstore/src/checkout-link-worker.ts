@@ -31,15 +31,17 @@ export const DIR_CHUNK = 8;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { readMeta, userMode, xattrModule } = workerData;
-const xattr = readMeta ? require(xattrModule) : undefined;
+const { readMeta, userMode, xattrModule, nativeModule } = workerData;
+const xattr = readMeta && !nativeModule ? require(xattrModule) : undefined;
+const native = nativeModule ? require(nativeModule) : undefined;
+const errors = native ? require('node:util').getSystemErrorMap() : undefined;
 const getMeta = (path) => xattr.getAttributeSync(path, 'user.ostreemeta');
 const linkCore = (${LINK_CORE_SOURCE});
 const NEXT_FILE_CHUNK = ${NEXT_FILE_CHUNK}, STOP = ${STOP}, NEXT_DIR_CHUNK = ${NEXT_DIR_CHUNK}, HEADER = ${HEADER};
 const CHUNK = ${CHUNK}, DIR_CHUNK = ${DIR_CHUNK};
 parentPort.once('message', ({ shared, job }) => {
 const state = new Int32Array(shared);
-const core = linkCore(fs, { readMeta, userMode, getMeta, job });
+const core = linkCore(fs, { readMeta, userMode, getMeta, job, native, errors });
 const nd = job.dirs.length / ${DIR_FIELDS};
 const n = job.files.length / ${FILE_FIELDS};
 const FILE0 = HEADER + nd;
@@ -59,11 +61,11 @@ try {
     const start = 1 + Atomics.add(state, NEXT_DIR_CHUNK, 1) * DIR_CHUNK;
     if (start >= nd) break;
     const end = Math.min(start + DIR_CHUNK, nd);
-    for (index = start; index < end; index++) {
-      if (!waitDir(job.dirs[index * ${DIR_FIELDS} + 2])) break dirs;
-      core.makeDir(index);
-      Atomics.store(state, HEADER + index, 1);
-      Atomics.notify(state, HEADER + index);
+    for (index = start; ; ) {
+      const waiting = core.makeDirRange(state, HEADER, index, end);
+      if (waiting < 0) break;
+      if (!waitDir(job.dirs[waiting * ${DIR_FIELDS} + 2])) break dirs;
+      index = waiting;
     }
   }
   phase = 'file';
@@ -74,11 +76,13 @@ try {
     const end = Math.min(start + CHUNK, n);
     const last = job.files[(end - 1) * ${FILE_FIELDS} + 3];
     for (let d = job.files[start * ${FILE_FIELDS} + 3]; d <= last; d++) if (!waitDir(d)) break files;
-    for (index = start; index < end; index++) state[FILE0 + index] = core.linkFile(index);
+    index = start;
+    core.linkRange(state, FILE0, start, end);
   }
   parentPort.postMessage({ ok: true });
 } catch (error) {
   Atomics.store(state, STOP, 1);
+  if (error && typeof error.checkoutIndex === 'number') index = error.checkoutIndex;
   parentPort.postMessage({ ok: false, phase, index, code: error && error.code, message: String((error && error.message) || error) });
 }
 parentPort.close();
@@ -103,9 +107,10 @@ export interface LinkWorker {
 
 /**
  * Starts a link worker. `readMeta`: bare-user objects, whose mode (symlink or not) is in the
- * `user.ostreemeta` xattr. The worker touches nothing until {@link LinkWorker.run} gives it a job.
+ * `user.ostreemeta` xattr. `nativeModule`: the path of the native core (checkout-native.ts), which
+ * then does the syscalls. The worker touches nothing until {@link LinkWorker.run} gives it a job.
  */
-export function startLinkWorker(options: { readMeta: boolean; userMode: boolean }): LinkWorker {
+export function startLinkWorker(options: { readMeta: boolean; userMode: boolean; nativeModule?: string }): LinkWorker {
   let worker: Worker | undefined;
   let startError: unknown;
   try {
@@ -113,7 +118,7 @@ export function startLinkWorker(options: { readMeta: boolean; userMode: boolean 
       eval: true,
       // Plain CommonJS with absolute requires: no loader hooks (`--import tsx` …) to start in it.
       execArgv: [],
-      workerData: { ...options, xattrModule: options.readMeta ? xattrModule() : undefined },
+      workerData: { ...options, xattrModule: options.readMeta && !options.nativeModule ? xattrModule() : undefined },
     });
   } catch (error) {
     startError = error;

@@ -49,6 +49,7 @@ export { commitDirectory, loadCommit, commitParent } from './repo-commit.js';
 export type { CommitOptions, CommitResult, CommitProgress, TreeSource } from './repo-commit.js';
 export { checkoutCommit } from './repo-checkout.js';
 export type { CheckoutOptions } from './repo-checkout.js';
+export { nativeLinkerProblem } from './checkout-native.js';
 export { traverseCommit, traverseDirTree, objectKey, parseObjectKey } from './repo-traverse.js';
 export type { ObjectSet, TraverseOptions } from './repo-traverse.js';
 export { fsckRepo, isPartial } from './repo-fsck.js';

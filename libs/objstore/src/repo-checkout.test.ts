@@ -3,14 +3,28 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo, REPO_MODES } from './repo.js';
 import { commitDirectory } from './repo-commit.js';
-import { checkoutCommit } from './repo-checkout.js';
+import { checkoutCommit as checkoutWith, type CheckoutOptions } from './repo-checkout.js';
+import { nativeLinkerProblem } from './checkout-native.js';
 import { ostree, tempDir } from '../test/tmp.js';
 import { makeSampleTree } from '../test/trees.js';
 import { snapshotTree } from '../test/snapshot.js';
 
 const TS = 1577836800;
 
-describe('checkoutCommit', () => {
+// Every checkout test runs on both link cores: the native one (native/checkout-link.c) and the
+// JavaScript one it replaces when the addon is missing or a custom xattr port is set.
+const CORES = [
+  ['native', true],
+  ['JavaScript', false],
+] as const;
+
+it('the native link core is built and loads (the `native` target runs before the tests)', () => {
+  expect(nativeLinkerProblem()).toBeUndefined();
+});
+
+describe.each(CORES)('checkoutCommit (%s link core)', (_core, native) => {
+  const checkoutCommit = (repo: Repo, rev: string, dest: string, opts: CheckoutOptions = {}) => checkoutWith(repo, rev, dest, { native, ...opts });
+
   it.each(REPO_MODES)('%s: our checkout of our commit equals the input; real ostree checkout of it too', async (mode) => {
     const dir = await tempDir();
     const tree = join(dir, 'tree');
@@ -105,7 +119,8 @@ describe('checkoutCommit', () => {
   });
 });
 
-describe('checkoutCommit on hostile trees', () => {
+describe.each(CORES)('checkoutCommit on hostile trees (%s link core)', (_core, native) => {
+  const checkoutCommit = (repo: Repo, rev: string, dest: string, opts: CheckoutOptions = {}) => checkoutWith(repo, rev, dest, { native, ...opts });
   async function repoWithRawTree(files: [string, string][], dirs: [string, string, string][], mode: 'archive' | 'bare-user' = 'archive') {
     const { serializeGVariant } = await import('./format/gvariant/serialize.js');
     const { checksumToBytes } = await import('./format/checksum.js');

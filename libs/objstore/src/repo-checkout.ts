@@ -7,7 +7,17 @@ import { ConflictError, CorruptError, InvalidArgumentError, NotFoundError, fromS
 import { parseDirMeta, type DirMeta } from './format/dirmeta.js';
 import { parseDirTree } from './format/dirtree.js';
 import { parseFilezHeader } from './format/file-header.js';
-import { checkName, createPlannedTree, planDirPath, planFileChecksum, planFilePath, planTree, repoLinkCore, tryHardlinkSync } from './checkout-hardlink.js';
+import {
+  checkName,
+  createPlannedTree,
+  planDirPath,
+  planFileChecksum,
+  planFilePath,
+  planTree,
+  repoLinkCore,
+  tryHardlinkSync,
+  useNative,
+} from './checkout-hardlink.js';
 import type { LinkCore } from './checkout-link-core.js';
 import { commitParent, loadCommit } from './repo-commit.js';
 import { isSymlinkMode, openContent, openContentSync, SMALL_FILE_LIMIT, type ContentMeta } from './repo-content.js';
@@ -29,6 +39,11 @@ export interface CheckoutOptions {
   forceCopy?: boolean;
   /** Threads linking files in a hardlink checkout: 1 = main thread only (default: 2 when there are ≥ 2 CPUs and ≥ 4096 files). */
   threads?: number;
+  /**
+   * Hardlink checkouts: do the per-file syscalls in the native core when it was built (default);
+   * `false` uses the JavaScript core (the tests run both).
+   */
+  native?: boolean;
   /** Files written concurrently (default 16). */
   concurrency?: number;
   signal?: AbortSignal;
@@ -303,11 +318,17 @@ async function checkoutTree(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest:
 /** A fresh hardlink checkout: plan, directories, links on two threads, copies, directory metadata. */
 async function checkoutTreeLinked(ctx: Ctx, treeChecksum: string, meta: DirMeta, dest: string): Promise<void> {
   const { signal, onProgress } = ctx.opts;
-  const link = { userMode: ctx.opts.userMode === true, ...(ctx.opts.threads !== undefined ? { threads: ctx.opts.threads } : {}) };
+  const native = useNative(ctx.repo, ctx.opts.native);
+  const link = {
+    userMode: ctx.opts.userMode === true,
+    ...(ctx.opts.threads !== undefined ? { threads: ctx.opts.threads } : {}),
+    ...(native ? { native } : {}),
+  };
   const plan = await planTree(ctx.repo, treeChecksum, meta, dest, (c) => dirMetaOf(ctx, c), { ...(signal ? { signal } : {}), link });
   const fallback = await createPlannedTree(ctx.repo, plan, {
     makeDir: (path) => makeDir(ctx, path),
     userMode: ctx.opts.userMode === true,
+    ...(native ? { native } : {}),
     ...(signal ? { signal } : {}),
     ...(onProgress ? { onProgress: (files: number) => onProgress({ files }) } : {}),
   });

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeLinkerProblem } from '@tsostree/objstore';
 import type { BenchRow, BenchSuite, Measurement } from '../harness.js';
 import type { TreeStats } from './objstore-commit-checkout.work.js';
 
@@ -98,7 +99,9 @@ const suite: BenchSuite = {
         execFileSync('rm', ['-rf', theirs, ours, coTheirs, coOurs]);
       }
       rows.push(medianRow(`commit ${mode}`, commits, `${notes}; same commit checksum: ${sameChecksum ? 'yes' : 'NO'}`));
-      rows.push(medianRow(`checkout -U ${mode}`, checkouts));
+      // The hardlink checkout runs its syscalls in the native core when the `native` target built it.
+      const problem = nativeLinkerProblem();
+      rows.push(medianRow(`checkout -U ${mode}`, checkouts, mode === 'archive' ? undefined : `native link core: ${problem ? `NO (${problem})` : 'yes'}`));
     }
     return rows;
   },

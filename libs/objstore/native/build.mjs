@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Builds native/build/checkout-link.node (the hardlink checkout's per-file syscalls, see
+// checkout-link.c) with the system C compiler against the pinned `node-api-headers` package.
+// Run by the `native` target, which `build` and `test` depend on (project.json).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const here = import.meta.dirname;
+const { include_dir: include } = createRequire(import.meta.url)('node-api-headers');
+const out = join(here, 'build');
+mkdirSync(out, { recursive: true });
+const target = join(out, 'checkout-link.node');
+const tmp = `${target}.${process.pid}.tmp`;
+const cc = process.env.CC ?? 'gcc';
+execFileSync(cc, ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden', '-I', include, '-o', tmp, join(here, 'checkout-link.c')], {
+  stdio: 'inherit',
+});
+// Renamed into place: a process that has the old file loaded keeps its copy.
+renameSync(tmp, target);

@@ -1,0 +1,64 @@
+/**
+ * The native link core (native/checkout-link.c, a Node-API addon built by the package's `native`
+ * target): it runs a whole chunk of a planned hardlink checkout per call, so a file costs its
+ * syscalls (lgetxattr, link or open/pread/symlink) and nothing else. Without it (not built, or a
+ * custom xattr port that C cannot call) the JavaScript link core does the same work.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions; see checkout-link.c for the arguments and return values. */
+export interface NativeLinker {
+  linkFiles(
+    arena: Uint8Array,
+    files: Int32Array,
+    dirs: Int32Array,
+    state: Int32Array,
+    prefix: Uint8Array,
+    suffix: Uint8Array,
+    out: Int32Array,
+    file0: number,
+    start: number,
+    end: number,
+    flags: number,
+  ): number;
+  makeDirs(
+    arena: Uint8Array,
+    files: Int32Array,
+    dirs: Int32Array,
+    state: Int32Array,
+    prefix: Uint8Array,
+    suffix: Uint8Array,
+    out: Int32Array,
+    dir0: number,
+    start: number,
+    end: number,
+  ): number;
+}
+
+/** Where the `native` target writes the addon (the same relative place from src/ and dist/). */
+export const NATIVE_LINKER_PATH = fileURLToPath(new URL('../native/build/checkout-link.node', import.meta.url));
+
+let loaded: { linker?: NativeLinker; error?: unknown } | undefined;
+
+/** The addon, loaded once; undefined when it was not built or does not load (the JS core is used). */
+export function nativeLinker(): NativeLinker | undefined {
+  if (!loaded) {
+    loaded = {};
+    if (existsSync(NATIVE_LINKER_PATH)) {
+      try {
+        loaded.linker = createRequire(import.meta.url)(NATIVE_LINKER_PATH) as NativeLinker;
+      } catch (error) {
+        loaded.error = error;
+      }
+    }
+  }
+  return loaded.linker;
+}
+
+/** Why the addon is not used (for tests and the benchmark): undefined when it is loaded. */
+export function nativeLinkerProblem(): string | undefined {
+  if (nativeLinker()) return undefined;
+  return loaded?.error ? `loading ${NATIVE_LINKER_PATH} failed: ${String(loaded.error)}` : `${NATIVE_LINKER_PATH} was not built`;
+}
