@@ -42,9 +42,8 @@ function sqlite(): Promise<SqlJsStatic> {
  */
 const CONNECTION_PRAGMAS = ['PRAGMA journal_mode = MEMORY', 'PRAGMA synchronous = OFF'];
 
-function tuneConnection(db: Database): Database {
+function tuneConnection(db: Database): void {
   for (const pragma of CONNECTION_PRAGMAS) db.run(pragma);
-  return db;
 }
 
 export interface OpenRpmdbOptions {
@@ -62,6 +61,12 @@ export class Rpmdb {
    * `save()` and `close()` drop them.
    */
   readonly #statements = new Map<string, Statement>();
+  /**
+   * Whether CONNECTION_PRAGMAS ran. They run before the first write, not at open: the first statement of a
+   * fresh SQLite module costs ~15 ms of cold WebAssembly, and a compose creates its database at the start (to
+   * compile SQLite in the background) but writes it later, while its scriptlets run.
+   */
+  #tuned = false;
 
   private constructor(dbpath: string, db: Database) {
     this.dbpath = dbpath;
@@ -71,7 +76,7 @@ export class Rpmdb {
   /** A new, empty database for `dbpath` (nothing is written until `save()`): rpm's schema, from its file image. */
   static async create(dbpath: string): Promise<Rpmdb> {
     const SQL = await sqlite();
-    return new Rpmdb(dbpath, tuneConnection(new SQL.Database(emptyRpmdbImage())));
+    return new Rpmdb(dbpath, new SQL.Database(emptyRpmdbImage()));
   }
 
   /** Opens `<dbpath>/rpmdb.sqlite` (dbpath is the directory, e.g. `<root>/usr/lib/sysimage/rpm`). */
@@ -107,7 +112,7 @@ export class Rpmdb {
     );
     if (!tables.has('Packages')) throw new CorruptError(`${file} has no Packages table: not an rpm database`, { data: { path: file } });
     for (const statement of rpmdbSchema()) db.run(statement);
-    return new Rpmdb(dbpath, tuneConnection(db));
+    return new Rpmdb(dbpath, db);
   }
 
   /** Header numbers of every installed package, ascending. */
@@ -168,6 +173,15 @@ export class Rpmdb {
     return statement;
   }
 
+  /** The connection, with CONNECTION_PRAGMAS applied, for a write. */
+  #writable(): Database {
+    if (!this.#tuned) {
+      tuneConnection(this.#db);
+      this.#tuned = true;
+    }
+    return this.#db;
+  }
+
   #freeStatements(): void {
     for (const statement of this.#statements.values()) statement.free();
     this.#statements.clear();
@@ -176,7 +190,7 @@ export class Rpmdb {
   /** Adds an installed header (see `installedHeader`) with its index rows; returns its header number. */
   add(header: Header): number {
     const blob = serializeHeader(header, { magic: false });
-    const db = this.#db;
+    const db = this.#writable();
     db.run('BEGIN');
     try {
       this.#statement("INSERT INTO 'Packages' (blob) VALUES (?)").run([blob]);
@@ -199,7 +213,7 @@ export class Rpmdb {
 
   /** Removes a package and its index rows. */
   remove(hnum: number): void {
-    const db = this.#db;
+    const db = this.#writable();
     if (!this.hnums().includes(hnum)) throw new NotFoundError(`no package with header number ${hnum}`, { data: { hnum } });
     db.run('BEGIN');
     for (const [index] of RPMDB_INDEXES) db.run(`DELETE FROM '${index}' WHERE hnum = ?`, [hnum]);
