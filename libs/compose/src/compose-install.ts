@@ -16,6 +16,7 @@ import {
   installedHeader,
   packageFiles,
   readPackageHeaders,
+  RootOwners,
   safePathComponents,
   Rpmdb,
   type Header,
@@ -108,6 +109,9 @@ export async function installPackages(
   const skipInstall = skipper(options);
   const skip = (f: RpmFileEntry) => seeded.has(f.path) || skipInstall(f);
   const installed: InstalledPackage[] = [];
+  const chown = options.chown ?? true;
+  // Names → ids through the root's passwd/group, re-read only when a package changed them.
+  const rootOwners = chown ? new RootOwners(root) : undefined;
   let done = 0;
   for (const { pkg, path, headers: known } of packages) {
     throwIfAborted(options.signal);
@@ -120,7 +124,8 @@ export async function installPackages(
         symlinkParents: 'in-root',
         headers,
         skipFile: skip,
-        chown: options.chown ?? true,
+        chown,
+        owners: rootOwners?.owners(),
         signal: options.signal,
       });
       count = result.files;

@@ -101,7 +101,7 @@ export { CAPABILITY_NAMES, parseCapsText, capsTextToXattr } from './format/file-
 export type { FileCaps } from './format/file-caps.js';
 export { readPayload, readPayloadFiles, archivePathToFilePath } from './payload-read.js';
 export type { ReadPayloadOptions, PayloadFile } from './payload-read.js';
-export { extractPackage, safePathComponents } from './payload-extract.js';
+export { extractPackage, safePathComponents, RootOwners } from './payload-extract.js';
 export type { ExtractOptions, ExtractProgress, ExtractResult } from './payload-extract.js';
 export { verifyPackage, readKeyring, packageSignatureKeyIds } from './package-verify.js';
 export type { VerifyPackageOptions, VerifyPackageResult, SignatureCheck } from './package-verify.js';

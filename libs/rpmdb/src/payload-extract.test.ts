@@ -2,7 +2,7 @@
 // (content, modes, owners, links, hardlinks, mtimes); capabilities equal what getcap reads back;
 // and the hostile corpus never writes outside the root.
 import { execFileSync, execSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTsostreeError } from '@tsostree/errors';
@@ -13,7 +13,7 @@ import { rpmQuery } from '../test/rpm-query.js';
 import { listTree, snapshotTree } from '../test/tree-snapshot.js';
 import { packageFiles } from './format/package-info.js';
 import { readPackageHeaders } from './package-read.js';
-import { extractPackage } from './payload-extract.js';
+import { extractPackage, RootOwners } from './payload-extract.js';
 import { readPayloadFiles } from './payload-read.js';
 
 const fixtures = allRpmFixtures();
@@ -228,5 +228,57 @@ describe('should-fail corpus: nothing outside the root', () => {
     await expectCode(extractPackage(dup, freshRoot()), 'Corrupt', 'duplicate');
     const link = craft('link-mismatch', { files: [{ path: '/usr/l', linkTo: 'x' }], archive: [{ name: './usr/l', mode: 0o120777, data: new TextEncoder().encode('/etc') }] });
     await expectCode(extractPackage(link, freshRoot()), 'Corrupt', 'link-mismatch');
+  });
+});
+
+describe('owners through the root’s passwd and group (RootOwners)', () => {
+  const craft = (name: string, opts: Parameters<typeof craftRpm>[0]): string => {
+    const p = join(work, `${name}.rpm`);
+    writeFileSync(p, craftRpm(opts));
+    return p;
+  };
+
+  it('resolves names like rpm and sees every change of the files', () => {
+    const root = join(work, 'owners-root');
+    mkdirSync(root);
+    const owners = new RootOwners(root);
+    // No etc/ at all: root and unknown names are 0.
+    expect(owners.owners()('root', 'root')).toEqual({ uid: 0, gid: 0 });
+    expect(owners.owners()('chrony', 'chrony')).toEqual({ uid: 0, gid: 0 });
+    mkdirSync(join(root, 'etc'));
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\nchrony:x:994:994::/:/sbin/nologin\n');
+    writeFileSync(join(root, 'etc/group'), 'root:x:0:\nchrony:x:993:\n');
+    expect(owners.owners()('chrony', 'chrony')).toEqual({ uid: 994, gid: 993 });
+    // Appended (scriptlet style), and replaced by a file of the same size under a new inode (package style).
+    appendFileSync(join(root, 'etc/passwd'), 'dbus:x:81:81::/:/sbin/nologin\n');
+    expect(owners.owners()('dbus', 'chrony')).toEqual({ uid: 81, gid: 993 });
+    writeFileSync(join(root, 'etc/group.new'), 'root:x:0:\nchrony:x:995:\n');
+    renameSync(join(root, 'etc/group.new'), join(root, 'etc/group'));
+    expect(owners.owners()('chrony', 'chrony')).toEqual({ uid: 994, gid: 995 });
+    rmSync(join(root, 'etc/group'));
+    expect(owners.owners()('chrony', 'chrony')).toEqual({ uid: 994, gid: 0 });
+  });
+
+  it('a package that ships etc/passwd and a later package owned by its user: one RootOwners across both', async () => {
+    const root = join(work, 'owners-install');
+    mkdirSync(root);
+    const owners = new RootOwners(root);
+    const setup = craft('owners-setup', {
+      files: [
+        { path: '/etc/passwd', content: 'root:x:0:0::/root:/bin/sh\nsvc:x:4242:4243::/:/sbin/nologin\n' },
+        { path: '/etc/group', content: 'root:x:0:\nsvc:x:4243:\n' },
+        { path: '/usr/share/early', content: 'owned before the user exists', user: 'svc', group: 'svc' },
+      ],
+    });
+    const later = craft('owners-later', { files: [{ path: '/usr/share/late', content: 'x', user: 'svc', group: 'svc' }] });
+    await extractPackage(setup, root, { owners: owners.owners() });
+    await extractPackage(later, root, { owners: owners.owners() });
+    // rpm resolves names against the passwd present when the package is installed.
+    expect(statSync(join(root, 'usr/share/early'))).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(join(root, 'usr/share/late'))).toMatchObject({ uid: 4242, gid: 4243 });
+    // The default (no owners given) reads the root's files the same way.
+    const again = craft('owners-default', { files: [{ path: '/usr/share/default', content: 'x', user: 'svc', group: 'root' }] });
+    await extractPackage(again, root);
+    expect(statSync(join(root, 'usr/share/default'))).toMatchObject({ uid: 4242, gid: 0 });
   });
 });

@@ -25,14 +25,15 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
+  readFileSync,
   readlinkSync,
   renameSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { ConflictError, CorruptError, IoError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
@@ -100,19 +101,63 @@ export function safePathComponents(path: string): string[] {
   return parts;
 }
 
-async function loadIds(root: string, file: string): Promise<Map<string, number>> {
+function parseIds(text: string): Map<string, number> {
   const ids = new Map<string, number>();
-  let text: string;
-  try {
-    text = await readFile(join(root, file), 'utf8');
-  } catch {
-    return ids;
-  }
   for (const line of text.split('\n')) {
     const f = line.split(':');
     if (f.length >= 3 && /^\d+$/.test(f[2]!)) ids.set(f[0]!, Number(f[2]));
   }
   return ids;
+}
+
+/** What identifies a version of a file (it changes whenever the file is written or replaced), or '' when missing. */
+function fileIdentity(path: string): string {
+  try {
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The user and group ids of a root: its `etc/passwd` and `etc/group`, parsed again only when either file changed
+ * (device, inode, size, mtime and ctime in nanoseconds). An installer extracting many packages into one root asks
+ * for `owners()` before each package: two `stat` calls instead of reading and parsing both files every time, with
+ * the same answers (a package or scriptlet that adds users changes the files).
+ */
+export class RootOwners {
+  readonly #root: string;
+  #key = '\0';
+  #owners: (user: string, group: string) => { uid: number; gid: number } = () => ({ uid: 0, gid: 0 });
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Maps names to ids like rpm: `root` → 0, unknown names → 0 (rpm's "user X does not exist - using root"). */
+  owners(): (user: string, group: string) => { uid: number; gid: number } {
+    const passwd = join(this.#root, 'etc/passwd');
+    const group = join(this.#root, 'etc/group');
+    const key = `${fileIdentity(passwd)}/${fileIdentity(group)}`;
+    if (key !== this.#key) {
+      const read = (p: string) => {
+        try {
+          return parseIds(readFileSync(p, 'utf8'));
+        } catch {
+          return new Map<string, number>();
+        }
+      };
+      const users = read(passwd);
+      const groups = read(group);
+      this.#key = key;
+      this.#owners = (user, grp) => ({
+        uid: user === 'root' ? 0 : (users.get(user) ?? 0),
+        gid: grp === 'root' ? 0 : (groups.get(grp) ?? 0),
+      });
+    }
+    return this.#owners;
+  }
 }
 
 function lstatOrNull(p: string) {
@@ -196,15 +241,9 @@ export async function extractPackage(rpmPath: string, root: string, options: Ext
   const headers = options.headers ?? (await readPackageHeaders(rpmPath));
   const files = packageFiles(headers.header);
   for (const f of files) safePathComponents(f.path);
-  const users = options.owners ? undefined : await loadIds(root, 'etc/passwd');
-  const groups = options.owners ? undefined : await loadIds(root, 'etc/group');
-  const owners =
-    options.owners ??
-    ((user: string, group: string) => ({
-      uid: user === 'root' ? 0 : (users!.get(user) ?? 0),
-      gid: group === 'root' ? 0 : (groups!.get(group) ?? 0),
-    }));
   const chownWanted = options.chown ?? true;
+  // Without chown the names are never resolved: the root's passwd and group are not read.
+  const owners = options.owners ?? (chownWanted ? new RootOwners(root).owners() : () => ({ uid: 0, gid: 0 }));
   const capsWanted = options.capabilities ?? true;
   const parentsMode = options.symlinkParents ?? 'reject';
 
