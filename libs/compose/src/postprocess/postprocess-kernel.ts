@@ -10,7 +10,7 @@
 // the tree has /usr/bin/dracut (otherwise UnsupportedError).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, readdir, rename, rm, unlink, writeFile, readFile, chmod } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, unlink, writeFile, readFile, chmod } from './fs-direct.js';
 import { join } from 'node:path';
 import { ConflictError, IoError, NotFoundError, UnsupportedError } from '@tsostree/errors';
 import { runInRoot } from '../bwrap-run.js';

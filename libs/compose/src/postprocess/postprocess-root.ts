@@ -7,7 +7,7 @@
 //     kernel + initramfs + machine-id + boot-location, useradd HOME, ostree presets, overlay whiteouts
 //  3. the top level: only usr, boot, var and the lib/bin/sbin links survive; dev proc run sys sysroot and
 //     the home/root/opt/srv/mnt/media/ostree/tmp links are created
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, chmod, link, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, chmod, link, symlink, unlink } from './fs-direct.js';
 import { join } from 'node:path';
 import { ConflictError, InvalidArgumentError, throwIfAborted, fromSystemError, IoError, UnsupportedError } from '@tsostree/errors';
 import { packageFiles, headerString, TAG } from '@tsostree/rpmdb';

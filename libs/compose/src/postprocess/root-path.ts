@@ -4,7 +4,7 @@
 // absolute target, or one that climbs above the root, is an InvalidArgumentError: following it would
 // read or write the build host). The last component is never followed for writes and removals: it is
 // replaced or removed itself. So nothing is ever read or written outside the root.
-import { lstat, mkdir, readlink, rename, rm, symlink, unlink, writeFile, chmod } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rename, rm, symlink, unlink, writeFile, chmod } from './fs-direct.js';
 import { join } from 'node:path';
 import { InvalidArgumentError, fromSystemError } from '@tsostree/errors';
 
