@@ -79,6 +79,23 @@ export interface DeltaApplyResult {
   partsSkipped: number;
 }
 
+/**
+ * A delta whose parts are applied but whose objects are only staged (see {@link stageStaticDelta}):
+ * {@link StagedDelta.finish} makes them durable and visible, then stores the commit.
+ */
+export interface StagedDelta extends DeltaApplyResult {
+  /** The objects the parts wrote (`CHECKSUM.TYPE`), verified and staged, in `objects/` once `finish` resolves. */
+  staged: ReadonlySet<string>;
+  /** The new commit object (hash-checked against `to`) and its detached metadata, stored by `finish`. */
+  commitBytes: Uint8Array;
+  detachedBytes?: Uint8Array;
+  /**
+   * Commits the staged objects (syncfs, renames, directory fsyncs), fetches or checks the fallback
+   * objects, checks completeness (unless disabled), then writes the detached metadata and the commit.
+   */
+  finish(): Promise<void>;
+}
+
 const MiB = 1024 * 1024;
 const HARD_PART_LIMIT = 1024 * MiB;
 const SIGNED_MAGIC_BYTES = Buffer.from('OSTSGNDT', 'ascii');
@@ -177,6 +194,8 @@ class PartExecutor {
   private readonly metas = new Map<number, ContentMeta>();
   private readonly prefixes = new WeakMap<ContentMeta, Uint8Array>();
   written = 0;
+  /** `CHECKSUM.TYPE` of every object staged by the parts. */
+  readonly staged = new Set<string>();
 
   constructor(
     private readonly repo: Repo,
@@ -265,7 +284,10 @@ class PartExecutor {
         data: { part: index, checksum: object.checksum },
       });
     }
-    if (storeVerifiedContentSync(this.repo, meta, (meta.mode & S_IFMT) === S_IFLNK ? [] : chunks, object.checksum, this.txn)) this.written++;
+    if (storeVerifiedContentSync(this.repo, meta, (meta.mode & S_IFMT) === S_IFLNK ? [] : chunks, object.checksum, this.txn)) {
+      this.written++;
+      this.staged.add(`${object.checksum}.file`);
+    }
   }
 
   async run(payload: DeltaPartPayload, objects: readonly DeltaObject[], index: number, signal?: AbortSignal): Promise<void> {
@@ -317,6 +339,7 @@ class PartExecutor {
             if (!hasObjectSync(this.repo, object.type as MetadataObjectType, object.checksum, this.txn)) {
               writeMetadataObjectSync(this.repo, object.type as MetadataObjectType, bytes, { checksum: object.checksum, txn: this.txn });
               this.written++;
+              this.staged.add(`${object.checksum}.${object.type}`);
             }
           }
           readSource = undefined;
@@ -420,6 +443,18 @@ function haveAll(repo: Repo, objects: readonly DeltaObject[], txn: WriteTxn): bo
  * present or fetched through `fetchFallback`. Nothing but objects is written (no ref moves).
  */
 export async function applyStaticDelta(repo: Repo, source: DeltaSource, options: DeltaApplyOptions = {}): Promise<DeltaApplyResult> {
+  const staged = await stageStaticDelta(repo, source, options);
+  await staged.finish();
+  return { from: staged.from, to: staged.to, objectsWritten: staged.objectsWritten, partsApplied: staged.partsApplied, partsSkipped: staged.partsSkipped };
+}
+
+/**
+ * The first half of {@link applyStaticDelta}: checks the superblock and applies every part, with
+ * the objects staged in a write transaction, not yet in `objects/`. A pull walks the new commit
+ * (taking the staged objects as present) while `finish()` commits them. The caller must call
+ * `finish()`; on an error here nothing is left staged.
+ */
+export async function stageStaticDelta(repo: Repo, source: DeltaSource, options: DeltaApplyOptions = {}): Promise<StagedDelta> {
   const { superblock: sb } = readSuperblockBytes(source.superblock);
   const { signal, onProgress } = options;
   if (sb.from !== null && !(await hasObject(repo, 'commit', sb.from))) {
@@ -486,21 +521,34 @@ export async function applyStaticDelta(repo: Repo, source: DeltaSource, options:
       partsApplied++;
       onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: false });
     }
-    await txn.commit();
   } catch (error) {
     await txn.abort();
     throw error;
   }
-  for (const f of sb.fallbacks) {
-    if (await hasObject(repo, f.type as 'file', f.checksum)) continue;
-    throwIfAborted(signal);
-    await options.fetchFallback!({ type: f.type, checksum: f.checksum });
-  }
-  if (options.verifyComplete !== false) await assertTreeComplete(repo, sb.commit.rootTree, sb.commit.rootMeta, sb.to);
-  if (detached) await writeCommitMeta(repo, sb.to, serializeVarDict(detached));
-  await writeMetadataObject(repo, 'commit', commitBytes, { checksum: sb.to });
-  onProgress?.({ type: 'done', objectsWritten: exec.written });
-  return { from: sb.from, to: sb.to, objectsWritten: exec.written, partsApplied, partsSkipped };
+  const detachedBytes = detached ? serializeVarDict(detached) : undefined;
+  const finish = async (): Promise<void> => {
+    await txn.commit();
+    for (const f of sb.fallbacks) {
+      if (await hasObject(repo, f.type as 'file', f.checksum)) continue;
+      throwIfAborted(signal);
+      await options.fetchFallback!({ type: f.type, checksum: f.checksum });
+    }
+    if (options.verifyComplete !== false) await assertTreeComplete(repo, sb.commit.rootTree, sb.commit.rootMeta, sb.to);
+    if (detachedBytes) await writeCommitMeta(repo, sb.to, detachedBytes);
+    await writeMetadataObject(repo, 'commit', commitBytes, { checksum: sb.to });
+    onProgress?.({ type: 'done', objectsWritten: exec.written });
+  };
+  return {
+    from: sb.from,
+    to: sb.to,
+    objectsWritten: exec.written,
+    partsApplied,
+    partsSkipped,
+    staged: exec.staged,
+    commitBytes,
+    ...(detachedBytes ? { detachedBytes } : {}),
+    finish,
+  };
 }
 
 async function assertTreeComplete(repo: Repo, rootTree: string, rootMeta: string, to: string): Promise<void> {

@@ -3,8 +3,8 @@
  * the summary or a delta index), fetches fallback objects separately, and falls back to objects
  * when there is no delta. Real ostree fsck checks the results.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,10 @@ import { Repo } from '../repo.js';
 import { readRef, writeRef } from '../repo-refs.js';
 import { addRemote } from '../repo-remotes.js';
 import { updateSummary } from '../repo-summary.js';
+import { IoError } from '@tsostree/errors';
+import { readMetadataObject } from '../repo-objects.js';
+import { PullEngine } from '../pull/pull-engine.js';
+import { LocalPullSource } from '../pull/pull-source.js';
 import { pullRemote } from '../pull/repo-pull.js';
 import { lsCommit, makeDeltaFixture, ostreeCmd, type DeltaFixture } from '../../test/delta-fixture.js';
 import { startNginx, type NginxServer } from '../../test/nginx.js';
@@ -62,7 +66,12 @@ describe('pull via static deltas', () => {
     await writeRef(repo, { remote: 'origin', ref: 'main' }, fx.from);
     const r = await pullRemote(repo, 'origin', { refs: ['main'] });
     expect(r.staticDeltas).toEqual([`${fx.from}-${fx.to}`]);
+    // The walk of the new commit runs while the delta's objects are still being committed: it takes them
+    // as present (no object fetched loose), and the partial mark goes only after they are stored.
     expect(r.contentFetched).toBe(0);
+    expect(r.metadataFetched).toBe(0);
+    expect(r.partialCommits).toEqual([]);
+    expect(existsSync(join(repo.path, 'state', `${fx.to}.commitpartial`))).toBe(false);
     expect(r.bytesTransferred).toBeLessThan(100_000);
     expect(ostreeCmd(repo.path, 'fsck')).toContain('completed successfully');
     expect(lsCommit(repo.path, fx.to)).toBe(lsCommit(fx.repo, fx.to));
@@ -92,6 +101,30 @@ describe('pull via static deltas', () => {
     expect(r.staticDeltas).toBeUndefined();
     expect(r.contentFetched).toBeGreaterThan(300);
     expect(ostreeCmd(repo.path, 'fsck')).toContain('completed successfully');
+  }, 60_000);
+
+  it("the walk does not outrun the delta's commit: when storing the staged objects fails, the pull fails and the commit stays partial", async () => {
+    const repo = await client('bare-user');
+    await pullRemote(repo, 'origin', { refs: [fx.from], staticDeltas: false });
+    const server = await Repo.open(fx.repo);
+    const bytes = await readMetadataObject(server, 'commit', fx.to);
+    await mkdir(join(repo.path, 'state'), { recursive: true });
+    await writeFile(join(repo.path, 'state', `${fx.to}.commitpartial`), '');
+    // The delta's commit settles (here: fails) only after the walk is done.
+    let fail!: (e: Error) => void;
+    const done = new Promise<void>((_, reject) => (fail = reject));
+    done.catch(() => undefined);
+    const engine = new PullEngine(repo, new LocalPullSource(repo, server), {
+      pending: { objects: new Set(), commits: new Map([[fx.to, { bytes }]]), done },
+      onProgress: (p) => {
+        if (p.commits > 0) setTimeout(() => fail(new IoError('committing objects: disk on fire')), 20);
+      },
+    });
+    await expect(engine.run([fx.to])).rejects.toThrow('disk on fire');
+    expect(existsSync(join(repo.path, 'state', `${fx.to}.commitpartial`))).toBe(true);
+    // The commit object itself was never stored (the delta writes it last); the objects the walk fetched were.
+    expect(existsSync(join(repo.path, 'objects', fx.to.slice(0, 2), `${fx.to.slice(2)}.commit`))).toBe(false);
+    expect(engine.progress.contentFetched).toBeGreaterThan(0);
   }, 60_000);
 
   it('a corrupted delta part on the server → ChecksumMismatch, no ref moves, the next pull recovers', async () => {

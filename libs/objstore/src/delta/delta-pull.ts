@@ -7,8 +7,11 @@
  *
  * The commit is marked partial before anything is written, and the delta is applied without the
  * completeness check: the pull engine then walks the commit, fetches what the delta left out
- * (fallback objects) and clears the mark. With no usable delta nothing happens and the engine
- * fetches objects as usual.
+ * (fallback objects) and clears the mark. The walk starts as soon as the parts are applied, while
+ * the delta's objects are still being committed (syncfs, renames, directory fsyncs: mostly waiting
+ * on the disk): it takes them as present, and the engine waits for that commit before its own
+ * flush and before the mark goes. With no usable delta nothing happens and the engine fetches
+ * objects as usual.
  */
 import { ChecksumMismatchError, CorruptError, NotFoundError } from '@tsostree/errors';
 import { checksumFromBytes, sha256Hex } from '../format/checksum.js';
@@ -23,7 +26,7 @@ import { hasObject } from '../repo-objects.js';
 import type { Repo } from '../repo.js';
 import type { Fetcher } from '../pull/fetcher.js';
 import type { PullVerifier } from '../pull/pull-verify.js';
-import { applyStaticDelta, readSuperblockBytes, type DeltaApplyResult } from './delta-apply.js';
+import { readSuperblockBytes, stageStaticDelta, type DeltaApplyResult } from './delta-apply.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 
 const MAX_SUPERBLOCK = 128 * 1024 * 1024;
@@ -56,6 +59,12 @@ export interface DeltaPullResult extends DeltaApplyResult {
   name: string;
   /** The dirtrees the delta carried (verified, parsed): the pull's walk of the new commit reuses them. */
   dirTrees: Map<string, DirTree>;
+  /** The objects the delta staged (`CHECKSUM.TYPE`): in `objects/` once `committed` resolves. */
+  staged: ReadonlySet<string>;
+  /** The new commit and its detached metadata (verified), stored once `committed` resolves. */
+  commit: { bytes: Uint8Array; detached?: Uint8Array };
+  /** Settles when the staged objects and the commit are stored (already running; never left unawaited by the caller). */
+  committed: Promise<void>;
 }
 
 /**
@@ -100,7 +109,7 @@ export async function pullStaticDelta(
   await mkdir(repo.resolve('state'), { recursive: true });
   await writeFile(repo.resolve('state', `${to}.commitpartial`), '', { mode: 0o644 });
   const dirTrees = new Map<string, DirTree>();
-  const result = await applyStaticDelta(
+  const result = await stageStaticDelta(
     repo,
     {
       superblock,
@@ -115,5 +124,18 @@ export async function pullStaticDelta(
     },
     { fetchFallback: async () => undefined, verifyComplete: false, dirTrees, ...(signal ? { signal } : {}) },
   );
-  return { ...result, name, dirTrees };
+  const committed = result.finish();
+  committed.catch(() => undefined); // the caller awaits it
+  return {
+    from: result.from,
+    to: result.to,
+    objectsWritten: result.objectsWritten,
+    partsApplied: result.partsApplied,
+    partsSkipped: result.partsSkipped,
+    name,
+    dirTrees,
+    staged: result.staged,
+    commit: { bytes: result.commitBytes, ...(result.detachedBytes ? { detached: result.detachedBytes } : {}) },
+    committed,
+  };
 }

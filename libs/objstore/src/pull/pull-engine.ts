@@ -63,6 +63,17 @@ export interface PullEngineOptions {
    * walk still requires them in the repository but takes their contents from here.
    */
   knownDirTrees?: ReadonlyMap<string, DirTree>;
+  /**
+   * What a static delta of this pull staged and is still committing (syncfs, renames) while the
+   * walk runs: `objects` (`CHECKSUM.TYPE`, verified by the delta) count as present and are never
+   * read from disk, `commits` give the new commits' bytes and detached metadata, and the engine
+   * waits for `done` (and fails with it) before its final flush and before clearing partial marks.
+   */
+  pending?: {
+    objects: ReadonlySet<string>;
+    commits: ReadonlyMap<string, { bytes: Uint8Array; detached?: Uint8Array }>;
+    done: Promise<void>;
+  };
 }
 
 const HIGH = 0;
@@ -190,6 +201,11 @@ export class PullEngine {
       failure = error;
     }
     try {
+      await this.options.pending?.done;
+    } catch (error) {
+      failure ??= error;
+    }
+    try {
       await this.flush();
     } catch (error) {
       failure ??= error;
@@ -280,17 +296,18 @@ export class PullEngine {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     throwIfAborted(this.signal);
-    const present = await hasObject(this.repo, 'commit', checksum);
+    const pending = this.options.pending?.commits.get(checksum);
+    const present = pending !== undefined || (await hasObject(this.repo, 'commit', checksum));
     const partial = present && (await isPartial(this.repo, checksum));
     let bytes: Uint8Array;
     if (present) {
-      bytes = await readMetadataObject(this.repo, 'commit', checksum);
+      bytes = pending ? pending.bytes : await readMetadataObject(this.repo, 'commit', checksum);
       if (partial) this.partial.add(checksum);
       // Like ostree, a commit already in the repository (pulled earlier, maybe through another
       // remote) is checked too, from its stored detached metadata: no ref moves to a commit this
       // remote's signature policy did not accept.
       const verifyCommit = this.options.verifier?.verifyCommit;
-      if (verifyCommit) await verifyCommit(checksum, bytes, await readCommitMeta(this.repo, checksum));
+      if (verifyCommit) await verifyCommit(checksum, bytes, pending ? pending.detached : await readCommitMeta(this.repo, checksum));
     } else {
       try {
         bytes = await this.limiter.run(HIGH, () => this.source.metadata('commit', checksum));
@@ -317,6 +334,11 @@ export class PullEngine {
       const parent = commit.parent;
       this.group.spawn(() => this.scanCommit(parent, depth > 0 ? depth - 1 : -1, true));
     }
+  }
+
+  /** Staged by a static delta of this pull, still being committed (see {@link PullEngineOptions.pending}). */
+  private isPending(type: ObjectType, checksum: string): boolean {
+    return this.options.pending?.objects.has(`${checksum}.${type}`) ?? false;
   }
 
   private wantDir(path: string): boolean {
@@ -346,12 +368,16 @@ export class PullEngine {
       if (this.seen.has(key)) continue;
       this.seen.add(key);
       throwIfAborted(this.signal);
-      if (!this.presence.has('dirtree', t)) {
+      const pending = this.isPending('dirtree', t);
+      if (!pending && !this.presence.has('dirtree', t)) {
         this.group.spawn(async () => this.expandDirTree(parseDirTree(await this.metadata('dirtree', t)), p));
         continue;
       }
-      const known = this.options.knownDirTrees?.get(t);
-      this.expandDirTree(known ?? parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', t)), p, stack);
+      let known = this.options.knownDirTrees?.get(t);
+      // A staged dirtree the delta did not hand over (it always does): read once it is stored.
+      if (!known && pending) await this.options.pending!.done;
+      known ??= parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', t));
+      this.expandDirTree(known, p, stack);
       if (++sinceYield >= 128) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -375,6 +401,8 @@ export class PullEngine {
     const key = `${checksum}.${type}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    // Staged by this pull's delta (verified there): present, not stored yet.
+    if (this.isPending(type, checksum)) return;
     // Present: read (and verified) right away; missing: fetched as a task.
     if (this.presence.has(type, checksum)) {
       readMetadataObjectSync(this.repo, type, checksum);
@@ -393,7 +421,7 @@ export class PullEngine {
     const key = `${checksum}.file`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (this.presence.has('file', checksum)) return;
+    if (this.isPending('file', checksum) || this.presence.has('file', checksum)) return;
     this.progress.requested++;
     this.contentQueue.push(checksum);
     if (this.contentWorkers < this.maxContentWorkers) {

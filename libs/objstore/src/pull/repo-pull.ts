@@ -187,7 +187,7 @@ async function runEngine(
   verifier: PullVerifier | undefined,
   bytes: () => number,
   abort?: AbortController,
-  knownDirTrees?: ReadonlyMap<string, DirTree>,
+  fromDeltas?: Pick<PullEngineOptions, 'knownDirTrees' | 'pending'>,
 ): Promise<PullEngine> {
   const engineOptions: PullEngineOptions = {
     depth: options.depth,
@@ -200,7 +200,7 @@ async function runEngine(
     signal: options.signal,
     onProgress: options.onProgress,
     bytesTransferred: bytes,
-    ...(knownDirTrees ? { knownDirTrees } : {}),
+    ...fromDeltas,
   };
   const engine = new PullEngine(repo, source, engineOptions);
   if (abort) engine.signal.addEventListener('abort', () => abort.abort(engine.signal.reason), { once: true });
@@ -293,22 +293,38 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
         const deltasUsed: string[] = [];
         let deltaParts = 0;
         const knownDirTrees = new Map<string, DirTree>();
+        // The last delta's objects are committed while the engine walks (it takes them as present).
+        const pending = { objects: new Set<string>(), commits: new Map<string, { bytes: Uint8Array; detached?: Uint8Array }>(), done: Promise.resolve() };
         const required = options.requireStaticDeltas === true;
-        if ((!local || required) && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
-          const tried = new Set<string>();
-          for (const r of resolved) {
-            if (tried.has(r.checksum)) continue;
-            tried.add(r.checksum);
-            const previous = r.ref !== undefined ? await readRef(repo, options.mirror ? { ref: r.ref } : { remote: remoteName, ref: r.ref }) : undefined;
-            const d = await pullStaticDelta(repo, fetcher, summary, r.checksum, previous, verifier, signal, required ? { ref: r.ref } : undefined);
-            if (d) {
-              deltasUsed.push(d.name);
-              deltaParts += d.partsApplied;
-              for (const [checksum, tree] of d.dirTrees) knownDirTrees.set(checksum, tree);
+        let engine: PullEngine;
+        try {
+          if ((!local || required) && options.staticDeltas !== false && !options.commitMetadataOnly && !options.subpaths?.length) {
+            const tried = new Set<string>();
+            for (const r of resolved) {
+              if (tried.has(r.checksum)) continue;
+              tried.add(r.checksum);
+              // One delta at a time: the next one sees the previous one's objects in objects/.
+              await pending.done;
+              const previous = r.ref !== undefined ? await readRef(repo, options.mirror ? { ref: r.ref } : { remote: remoteName, ref: r.ref }) : undefined;
+              const d = await pullStaticDelta(repo, fetcher, summary, r.checksum, previous, verifier, signal, required ? { ref: r.ref } : undefined);
+              if (d) {
+                deltasUsed.push(d.name);
+                deltaParts += d.partsApplied;
+                for (const [checksum, tree] of d.dirTrees) knownDirTrees.set(checksum, tree);
+                for (const key of d.staged) pending.objects.add(key);
+                pending.commits.set(d.to, d.commit);
+                pending.done = d.committed;
+              }
             }
           }
+          engine = await runEngine(repo, src, commits, options, verifier, bytes, abort, {
+            ...(knownDirTrees.size > 0 ? { knownDirTrees } : {}),
+            ...(pending.commits.size > 0 ? { pending } : {}),
+          });
+        } finally {
+          // Never return (or throw) while a delta's objects are still being committed.
+          await pending.done.catch(() => undefined);
         }
-        const engine = await runEngine(repo, src, commits, options, verifier, bytes, abort, knownDirTrees.size > 0 ? knownDirTrees : undefined);
         const refs = await moveRefs(
           repo,
           resolved.filter((r) => r.ref !== undefined).map((r) => ({ spec: options.mirror ? { ref: r.ref! } : { remote: remoteName, ref: r.ref! }, checksum: r.checksum })),
