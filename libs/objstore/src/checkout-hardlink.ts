@@ -15,7 +15,7 @@ import { SCAN_DIR_FIELDS, SCAN_FILE_FIELDS, scanDirTree } from './format/dirtree
 import type { DirMeta } from './format/dirmeta.js';
 import { filenameProblem } from './format/validate.js';
 import { checkoutIndexOf, DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type LinkJob } from './checkout-link-core.js';
-import { CHUNK, DIR_CHUNK, HEADER, NEXT_DIR_CHUNK, NEXT_FILE_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
+import { CHUNK, DIR_CHUNK, FILE_CHUNKS_CLAIMED, HEADER, NEXT_DIR_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
 import { nodeGetXattrRaw, nodeXattrs } from './xattrs.js';
@@ -231,7 +231,9 @@ export async function createPlannedTree(
   const n = plan.fileCount;
   const nd = plan.dirCount;
   const FILE0 = HEADER + nd;
-  const state = new Int32Array(new SharedArrayBuffer((HEADER + nd + n) * 4));
+  const chunks = Math.ceil(n / CHUNK);
+  const CLAIM0 = FILE0 + n;
+  const state = new Int32Array(new SharedArrayBuffer((HEADER + nd + n + chunks) * 4));
   const core = repoLinkCore(repo, opts.userMode, plan, opts.native);
   const job: LinkJob = { arena: plan.arena, files: plan.files, dirs: plan.dirs, objectsPrefix: plan.objectsPrefix, suffix: plan.suffix };
   const stopped = (): boolean => Atomics.load(state, STOP) !== 0;
@@ -291,15 +293,16 @@ export async function createPlannedTree(
       await pause();
     }
     let reported = 0;
-    files: for (;;) {
-      if (stopped()) break;
-      const start = Atomics.add(state, NEXT_FILE_CHUNK, 1) * CHUNK;
-      if (start >= n) break;
+    // From the front; the worker takes chunks from the back (see checkout-link-worker.ts).
+    files: for (let c = 0; c < chunks; c++) {
+      if (stopped() || Atomics.compareExchange(state, CLAIM0 + c, 0, 1) !== 0) break;
+      Atomics.add(state, FILE_CHUNKS_CLAIMED, 1);
+      const start = c * CHUNK;
       const end = Math.min(start + CHUNK, n);
       for (let d = dirOf(start); d <= dirOf(end - 1); d++) if (!(await waitDir(d))) break files;
       linkFiles(start, end);
       await pause();
-      const claimed = Math.min(n, Atomics.load(state, NEXT_FILE_CHUNK) * CHUNK);
+      const claimed = Math.min(n, Atomics.load(state, FILE_CHUNKS_CLAIMED) * CHUNK);
       if (opts.onProgress && claimed - reported >= 1000) {
         reported = claimed;
         opts.onProgress(claimed);

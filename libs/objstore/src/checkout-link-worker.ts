@@ -2,22 +2,28 @@
  * A second thread for hardlink checkouts. mkdir(2), link(2), getxattr(2) and symlink(2) are cheap
  * syscalls but each costs microseconds of path walking, call overhead and (mkdir) inode allocation;
  * with 30,000 files one core is busy all along. The worker runs the same two phases as the main
- * thread on the same job lists, claiming chunks from shared atomic counters, so the faster thread
- * simply does more chunks:
- * 1. directories, in plan (pre-)order: a directory waits until its parent is created;
- * 2. files: a chunk waits until the directories of its files are created.
+ * thread on the same job lists, claiming chunks, so the faster thread simply does more chunks:
+ * 1. directories, in plan (pre-)order from a shared atomic counter: a directory waits until its
+ *    parent is created;
+ * 2. files: the main thread claims chunks from the front of the list, the worker from the back, until
+ *    they meet. Each works in directories of its own (files are grouped by directory), so the two
+ *    rarely contend for one directory's lock in the kernel (taking chunks in turn from one counter,
+ *    both threads created entries in the same big directories, and the waits showed up as system
+ *    time). A chunk waits until the directories of its files are created.
  *
  * Shared state (one `Int32Array` over a `SharedArrayBuffer`):
- * - `[0]` next file chunk, `[1]` stop flag (abort or a fatal error), `[2]` next directory chunk,
+ * - `[0]` file chunks claimed so far (progress), `[1]` stop flag (abort or a fatal error), `[2]` next
+ *   directory chunk,
  * - `[HEADER + d]` directory `d` created (0/1); the root (0) is created by the main thread first,
- * - `[HEADER + dirs + i]` outcome of file `i`: 0 not done, 1 linked/created, 2 must take the copy path.
+ * - `[HEADER + dirs + i]` outcome of file `i`: 0 not done, 1 linked/created, 2 must take the copy path,
+ * - `[HEADER + dirs + files + c]` file chunk `c` claimed (0/1, set with compare-and-exchange).
  * A fatal error is posted back with its phase and index; the main thread turns it into a typed error.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { DIR_FIELDS, FILE_FIELDS, LINK_CORE_SOURCE, type LinkJob } from './checkout-link-core.js';
 
-export const NEXT_FILE_CHUNK = 0;
+export const FILE_CHUNKS_CLAIMED = 0;
 export const STOP = 1;
 export const NEXT_DIR_CHUNK = 2;
 export const HEADER = 3;
@@ -37,7 +43,7 @@ const native = nativeModule ? require(nativeModule) : undefined;
 const errors = native ? require('node:util').getSystemErrorMap() : undefined;
 const getMeta = (path) => xattr.getAttributeSync(path, 'user.ostreemeta');
 const linkCore = (${LINK_CORE_SOURCE});
-const NEXT_FILE_CHUNK = ${NEXT_FILE_CHUNK}, STOP = ${STOP}, NEXT_DIR_CHUNK = ${NEXT_DIR_CHUNK}, HEADER = ${HEADER};
+const FILE_CHUNKS_CLAIMED = ${FILE_CHUNKS_CLAIMED}, STOP = ${STOP}, NEXT_DIR_CHUNK = ${NEXT_DIR_CHUNK}, HEADER = ${HEADER};
 const CHUNK = ${CHUNK}, DIR_CHUNK = ${DIR_CHUNK};
 parentPort.once('message', ({ shared, job }) => {
 const state = new Int32Array(shared);
@@ -69,10 +75,11 @@ try {
     }
   }
   phase = 'file';
-  files: for (;;) {
-    if (stopped()) break;
-    const start = Atomics.add(state, NEXT_FILE_CHUNK, 1) * CHUNK;
-    if (start >= n) break;
+  const CLAIM0 = FILE0 + n;
+  files: for (let c = Math.ceil(n / CHUNK) - 1; c >= 0; c--) {
+    if (stopped() || Atomics.compareExchange(state, CLAIM0 + c, 0, 1) !== 0) break;
+    Atomics.add(state, FILE_CHUNKS_CLAIMED, 1);
+    const start = c * CHUNK;
     const end = Math.min(start + CHUNK, n);
     const last = job.files[(end - 1) * ${FILE_FIELDS} + 3];
     for (let d = job.files[start * ${FILE_FIELDS} + 3]; d <= last; d++) if (!waitDir(d)) break files;
