@@ -5,12 +5,12 @@
  * complete cached files are re-verified and reused. Packages of `file://` repos are verified in place.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChecksumMismatchError, InvalidArgumentError, fromSystemError, isTsostreeError, throwIfAborted, withContext } from '@tsostree/errors';
-import { verifyPackage } from '@tsostree/rpmdb';
+import { packageBytesNeeded, parsePackageHeaders, verifyPackage, type RpmPackageHeaders } from '@tsostree/rpmdb';
 import type { ResolvedPackage } from './compose-resolve.js';
 import { joinUrl, openUrl } from './url-fetch.js';
 
@@ -20,6 +20,12 @@ export interface DownloadedPackage {
   path: string;
   /** True when it came from the cache (or a local repo) instead of the network. */
   cached: boolean;
+  /**
+   * Lead, signature and main header, parsed from the very bytes whose checksum was verified (when the file was read
+   * whole, up to 32 MiB; a copy, so the file's bytes are not kept). Absent when the file was streamed or its headers
+   * do not parse (reading them from `path` then reports the problem).
+   */
+  headers?: RpmPackageHeaders;
 }
 
 export type DownloadProgress = {
@@ -49,30 +55,36 @@ export function packageUrl(pkg: ResolvedPackage): string {
   return joinUrl(pkg.repo.baseurl, pkg.record.location.href);
 }
 
-async function hashFile(path: string, algo: string, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
+/**
+ * The digest and size of a file; its bytes too when it was read whole. Files up to 32 MiB (most packages) are read
+ * with one direct read: a compose verifies hundreds of local or cached packages in a row, and thread-pool round
+ * trips for each stat and read were most of that time.
+ */
+async function hashFile(path: string, algo: string, signal?: AbortSignal): Promise<{ digest: string; size: number; bytes?: Buffer }> {
   const hash = createHash(algo);
   let size = 0;
   try {
-    // Small files (most packages): one read is much cheaper than a stream.
-    const st = await stat(path);
-    if (st.size <= 32 * 1024 * 1024) {
-      const bytes = await readFile(path, { signal });
-      return { digest: hash.update(bytes).digest('hex'), size: bytes.length };
+    throwIfAborted(signal);
+    if (statSync(path).size <= 32 * 1024 * 1024) {
+      const bytes = readFileSync(path);
+      return { digest: hash.update(bytes).digest('hex'), size: bytes.length, bytes };
     }
     for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal })) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
   } catch (err) {
+    if (isTsostreeError(err)) throw err;
     if ((err as Error).name === 'AbortError') throwIfAborted(signal);
     throw fromSystemError(err, path);
   }
   return { digest: hash.digest('hex'), size };
 }
 
-async function checkFile(path: string, pkg: ResolvedPackage, signal?: AbortSignal): Promise<void> {
+/** Checks size and checksum against primary.xml; returns the headers parsed from the verified bytes, if read whole. */
+async function checkFile(path: string, pkg: ResolvedPackage, signal?: AbortSignal): Promise<RpmPackageHeaders | undefined> {
   const { type, value } = pkg.record.checksum;
-  const { digest, size } = await hashFile(path, type, signal);
+  const { digest, size, bytes } = await hashFile(path, type, signal);
   const expectedSize = pkg.record.size.package;
   if (expectedSize > 0 && size !== expectedSize) {
     throw new ChecksumMismatchError(`${pkg.nevra}: ${path} has ${size} bytes, the repository announces ${expectedSize}`, {
@@ -88,6 +100,15 @@ async function checkFile(path: string, pkg: ResolvedPackage, signal?: AbortSigna
       data: { nevra: pkg.nevra, path },
     });
   }
+  if (!bytes) return undefined;
+  try {
+    // A copy of the header bytes only (Buffer#slice would be a view): the parsed headers keep a view of what they
+    // were parsed from.
+    const need = packageBytesNeeded(bytes);
+    return need <= bytes.length ? parsePackageHeaders(new Uint8Array(bytes.subarray(0, need))) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function exists(path: string): Promise<number | undefined> {
@@ -99,7 +120,13 @@ async function exists(path: string): Promise<number | undefined> {
   }
 }
 
-async function fetchInto(url: string, dest: string, pkg: ResolvedPackage, signal: AbortSignal | undefined, onBytes: (n: number) => void): Promise<void> {
+async function fetchInto(
+  url: string,
+  dest: string,
+  pkg: ResolvedPackage,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+): Promise<RpmPackageHeaders | undefined> {
   const part = `${dest}.part`;
   const have = (await exists(part)) ?? 0;
   const stream = await openUrl(url, { signal, offset: have });
@@ -124,8 +151,9 @@ async function fetchInto(url: string, dest: string, pkg: ResolvedPackage, signal
   } finally {
     await handle.close();
   }
+  let headers: RpmPackageHeaders | undefined;
   try {
-    await checkFile(part, pkg, signal);
+    headers = await checkFile(part, pkg, signal);
   } catch (err) {
     await unlink(part).catch(() => undefined);
     if (stream.offset > 0 && isTsostreeError(err, 'ChecksumMismatch')) {
@@ -135,6 +163,7 @@ async function fetchInto(url: string, dest: string, pkg: ResolvedPackage, signal
     throw err;
   }
   await rename(part, dest);
+  return headers;
 }
 
 /** Downloads and verifies `packages`; returns them in the same order. */
@@ -155,9 +184,10 @@ export async function downloadPackages(packages: readonly ResolvedPackage[], opt
     const url = packageUrl(pkg);
     let path: string;
     let cached = true;
+    let headers: RpmPackageHeaders | undefined;
     if (/^file:/i.test(url)) {
       path = fileURLToPath(url);
-      await checkFile(path, pkg, signal);
+      headers = await checkFile(path, pkg, signal);
     } else {
       if (!options.cachedir) throw new InvalidArgumentError(`a cache directory is needed to download ${url}`);
       const name = basename(pkg.record.location.href);
@@ -170,7 +200,7 @@ export async function downloadPackages(packages: readonly ResolvedPackage[], opt
       let ok = false;
       if ((await exists(path)) !== undefined) {
         try {
-          await checkFile(path, pkg, signal);
+          headers = await checkFile(path, pkg, signal);
           ok = true;
         } catch (err) {
           if (!isTsostreeError(err, 'ChecksumMismatch')) throw err;
@@ -179,7 +209,7 @@ export async function downloadPackages(packages: readonly ResolvedPackage[], opt
       }
       if (!ok) {
         cached = false;
-        await fetchInto(url, path, pkg, signal, (n) => {
+        headers = await fetchInto(url, path, pkg, signal, (n) => {
           bytes += n;
           report(pkg.nevra);
         });
@@ -192,7 +222,7 @@ export async function downloadPackages(packages: readonly ResolvedPackage[], opt
         throw withContext(`${pkg.nevra} from repo ${pkg.repo.config.id}`, err);
       }
     }
-    results[index] = { pkg, path, cached };
+    results[index] = headers ? { pkg, path, cached, headers } : { pkg, path, cached };
     done++;
     report(pkg.nevra);
   };

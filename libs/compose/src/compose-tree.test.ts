@@ -6,7 +6,12 @@ import { Repo, readRef } from '@tsostree/objstore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLayout, makeSigningKey, run, repoFile, serveDirectory, signRpms, type Layout } from '../test/compose-helpers.js';
 import { buildMiniRepo, copyRepo, createrepo, miniSpecs, rpmFiles } from '../test/mini-repo.js';
+import { readPackageHeaders } from '@tsostree/rpmdb';
+import { downloadPackages } from './compose-download.js';
+import { resolvePackages } from './compose-resolve.js';
 import { composeTree, type ComposeProgress } from './compose-tree.js';
+import { loadRepos } from './repo-load.js';
+import { loadTreefile } from './treefile-load.js';
 
 const TREEFILE = `ref: mini/\${basearch}/stable
 repos: [mini]
@@ -212,6 +217,29 @@ describe('composeTree failures leave no commit', () => {
       expect(err.code).toBe('ChecksumMismatch');
       expect(err.message).toMatch(/mini-lib-2\.3-1\.x86_64/);
       expect(await refOf(layout, 'mini/mismatch')).toBeUndefined();
+    } finally {
+      layout.cleanup();
+    }
+  }, 120_000);
+});
+
+describe('downloadPackages (mini fixture repo)', () => {
+  it('hands over the headers of the bytes it verified, equal to reading them from the file, without the payload', async () => {
+    const layout = makeLayout('ref: mini/dl\nrepos: [mini]\npackages: [mini-app]\n', repoFile('mini', pathToFileURL(miniRepo).href));
+    try {
+      const loaded = await loadTreefile(layout.treefile, { basearch: 'x86_64' });
+      const resolved = await resolvePackages(await loadRepos(loaded.dir, loaded.treefile), loaded.treefile);
+      const downloaded = await downloadPackages(resolved, { cachedir: layout.cachedir });
+      expect(downloaded.length).toBeGreaterThan(1);
+      for (const d of downloaded) {
+        expect(d.headers, d.pkg.nevra).toBeDefined();
+        const fromFile = await readPackageHeaders(d.path);
+        expect(d.headers!.payloadOffset).toBe(fromFile.payloadOffset);
+        expect(Buffer.from(d.headers!.headerBytes).equals(Buffer.from(fromFile.headerBytes))).toBe(true);
+        expect([...d.headers!.header.entries.keys()]).toEqual([...fromFile.header.entries.keys()]);
+        // Only the header bytes were copied: nothing refers to the whole file.
+        expect(d.headers!.headerBytes.buffer.byteLength).toBeLessThanOrEqual(fromFile.payloadOffset);
+      }
     } finally {
       layout.cleanup();
     }

@@ -244,7 +244,8 @@ async function composeTreeIn(
     // The headers read here are handed to the install (not read again).
     let toInstall: (DownloadedPackage & { headers?: RpmPackageHeaders })[] = downloaded;
     if (!options.runScriptlets || unprivileged) {
-      const read = await Promise.all(downloaded.map(async (d) => ({ ...d, headers: await readPackageHeaders(d.path) })));
+      // Usually already parsed from the bytes the download verified.
+      const read = await Promise.all(downloaded.map(async (d) => ({ ...d, headers: d.headers ?? (await readPackageHeaders(d.path)) })));
       toInstall = read;
       const headers = read.map((d) => ({ nevra: d.pkg.nevra, header: d.headers.header }));
       if (!options.runScriptlets) for (const stage of ['pre', 'post', 'posttrans'] as const) checkScriptlets(stage, headers);
