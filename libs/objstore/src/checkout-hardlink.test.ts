@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPlannedTree, planFilePath, planTree } from './checkout-hardlink.js';
@@ -109,5 +109,38 @@ describe('link errors', () => {
     }
     expect([...messages]).toHaveLength(1);
     expect(existsSync(join(dir, 'out/t'))).toBe(false);
+  });
+});
+
+describe('dirtree objects read by the planner', () => {
+  it.each([
+    ['missing', 'NotFound', async (path: string) => rm(path)],
+    ['corrupted', 'ChecksumMismatch', async (path: string) => writeFile(path, Buffer.alloc(64))],
+    // A symlink to an intact copy: still refused (objects are never read through a symlink).
+    ['symlinked', 'Corrupt', async (path: string, dir: string) => {
+      await copyFile(path, join(dir, 'elsewhere'));
+      await rm(path);
+      await symlink(join(dir, 'elsewhere'), path);
+    }],
+  ] as const)('a %s subdirectory dirtree is the same %s error on both cores, with nothing written', async (_what, code, damage) => {
+    const dir = await tempDir();
+    const tree = join(dir, 'tree');
+    await makeSampleTree(tree);
+    const r = join(dir, 'repo');
+    ostree(['init', `--repo=${r}`, '--mode=bare-user']);
+    ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+    const repo = await Repo.open(r);
+    // `ostree ls -C -d`: mode, uid, gid, size, dirtree checksum, dirmeta checksum, path.
+    const dirtree = ostree(['ls', `--repo=${r}`, '-C', '-d', 'main', '/usr/bin']).trim().split(/\s+/)[4]!;
+    await damage(objectPath(repo, dirtree, 'dirtree'), dir);
+    await mkdir(join(dir, 'out'));
+    const messages = new Set<string>();
+    for (const [, native] of CORES) {
+      const error = await checkoutCommit(repo, 'main', join(dir, 'out/t'), { userMode: true, native, threads: 2 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code });
+      messages.add((error as Error).message);
+      expect(existsSync(join(dir, 'out/t'))).toBe(false);
+    }
+    expect([...messages]).toHaveLength(1);
   });
 });

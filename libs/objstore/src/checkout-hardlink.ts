@@ -16,7 +16,8 @@ import type { DirMeta } from './format/dirmeta.js';
 import { filenameProblem } from './format/validate.js';
 import { checkoutIndexOf, DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type LinkJob } from './checkout-link-core.js';
 import { CHUNK, DIR_CHUNK, FILE_CHUNKS_CLAIMED, HEADER, NEXT_DIR_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
-import { readMetadataObjectSync } from './repo-objects.js';
+import { sha256Hex } from './format/checksum.js';
+import { objectPath, readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
 import { nodeGetXattrRaw, nodeXattrs } from './xattrs.js';
 import { nativeLinker, NATIVE_LINKER_PATH, type NativeLinker } from './checkout-native.js';
@@ -118,13 +119,21 @@ export async function planTree(
   const files: number[] = [];
   const dirs: number[] = [];
   const metas: DirMeta[] = [];
+  // With the native core, dirtrees are read by one C call each and verified here; anything unusual
+  // (missing, not a regular file, too big, a checksum mismatch) is read again by
+  // readMetadataObjectSync, which reports it. A metadata cache keeps the JavaScript reader.
+  const reader = link?.native && !repo.metadataCache ? link.native : undefined;
+  const readTree = (checksum: string): Uint8Array => {
+    const bytes = reader?.readObject(objectPath(repo, checksum, 'dirtree'));
+    return bytes && sha256Hex(bytes) === checksum ? bytes : readMetadataObjectSync(repo, 'dirtree', checksum);
+  };
   const visit = async (tree: string, m: DirMeta, path: Uint8Array, depth: number, parent: number): Promise<void> => {
     if (depth > 256) throw new CorruptError('tree exceeds the maximum depth');
     if (metas.length % 128 === 127) {
       await yieldToLoop();
       throwIfAborted(signal);
     }
-    const bytes = readMetadataObjectSync(repo, 'dirtree', tree);
+    const bytes = readTree(tree);
     const t = scanDirTree(bytes);
     const base = add(bytes);
     const pathAt = add(path);

@@ -1,7 +1,8 @@
 /**
  * The native link core (native/checkout-link.c, a Node-API addon built by the package's `native`
  * target): it runs a whole chunk of a planned hardlink checkout per call, so a file costs its
- * syscalls (lgetxattr, link or open/pread/symlink) and nothing else. Without it (not built, or a
+ * syscalls (lgetxattr, link or open/pread/symlink) and nothing else; it also reads the plan's dirtree
+ * objects (one call each instead of five cold `fs` calls). Without it (not built, or a
  * custom xattr port that C cannot call) the JavaScript link core does the same work.
  */
 import { existsSync } from 'node:fs';
@@ -35,6 +36,8 @@ export interface NativeLinker {
     start: number,
     end: number,
   ): number;
+  /** A small regular file's bytes, read like readMetadataObjectSync reads an object; null for anything else. */
+  readObject(path: string): Buffer | null;
 }
 
 /** Where the `native` target writes the addon (the same relative place from src/ and dist/). */
