@@ -7,6 +7,8 @@
  *
  * The syscalls run synchronously, in chunks with a yield to the event loop between them: each
  * costs microseconds, and an async round trip through the libuv pool costs more than the call.
+ * A chunk runs in the native core (checkout-native.ts: one C call per chunk, and one per dirtree
+ * read while planning) when it was built, else in the JavaScript core; both behave the same.
  */
 import { availableParallelism } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
@@ -229,8 +231,8 @@ async function waitChange(state: Int32Array, index: number): Promise<void> {
 /**
  * Creates the planned directories (the root with `makeDir`, which refuses an existing target) and
  * links every planned file. Returns the indices of the files that must be copied instead. For big
- * trees the worker started by {@link planTree} does both phases next to the main thread (see
- * checkout-link-worker.ts).
+ * trees the worker started by {@link planTree} links files next to the main thread, from the other
+ * end of the list (see checkout-link-worker.ts); directories are created by this thread alone.
  */
 export async function createPlannedTree(
   repo: Repo,
@@ -288,6 +290,7 @@ export async function createPlannedTree(
       await yieldToLoop();
       throwIfAborted(opts.signal);
     };
+    // Directories: this thread alone (the worker starts on the files whose directories exist).
     dirs: for (;;) {
       if (stopped()) break;
       const start = 1 + Atomics.add(state, NEXT_DIR_CHUNK, 1) * DIR_CHUNK;
@@ -327,7 +330,6 @@ export async function createPlannedTree(
         for (let i = 0; i < n; i++) if (state[FILE0 + i] === 0) linkFiles(i, i + 1);
       } else if (!outcome.ok) {
         const error = Object.assign(new Error(outcome.message), outcome.code ? { code: outcome.code } : {});
-        if (outcome.phase === 'dir') throw fromSystemError(error, `creating directory ${planDirPath(plan, outcome.index)}`);
         throw fromSystemError(error, `linking ${planFilePath(plan, outcome.index)}`);
       }
     }

@@ -8,6 +8,9 @@
  * holding every dirtree and every directory path, and `Int32Array`s of positions in it. Paths are
  * assembled in reused byte buffers and passed to `fs` as bytes: a checkout of 100,000 files makes
  * almost no strings, so there is little for the garbage collector to do on either thread.
+ *
+ * With `options.native` (the C core of native/checkout-link.c), `linkRange` and `makeDirRange` run
+ * a whole chunk in one native call and only turn a failure into the error `fs` would have thrown.
  */
 import * as fs from 'node:fs';
 import { runInThisContext } from 'node:vm';

@@ -1,10 +1,10 @@
 /**
  * A second thread for hardlink checkouts. mkdir(2), link(2), getxattr(2) and symlink(2) are cheap
  * syscalls but each costs microseconds of path walking, call overhead and (mkdir) inode allocation;
- * with 30,000 files one core is busy all along. The worker runs the same two phases as the main
- * thread on the same job lists, claiming chunks, so the faster thread simply does more chunks:
- * 1. directories, in plan (pre-)order from a shared atomic counter: a directory waits until its
- *    parent is created;
+ * with 30,000 files one core is busy all along. The worker links files next to the main thread:
+ * 1. directories are created by the main thread alone, in plan (pre-)order, so a parent always comes
+ *    first (when both threads took turns, each often waited for a parent the other was creating, and
+ *    on ext4 two threads allocating inodes in the same group gained nothing);
  * 2. files: the main thread claims chunks from the front of the list, the worker from the back, until
  *    they meet. Each works in directories of its own (files are grouped by directory), so the two
  *    rarely contend for one directory's lock in the kernel (taking chunks in turn from one counter,
@@ -43,8 +43,8 @@ const native = nativeModule ? require(nativeModule) : undefined;
 const errors = native ? require('node:util').getSystemErrorMap() : undefined;
 const getMeta = (path) => xattr.getAttributeSync(path, 'user.ostreemeta');
 const linkCore = (${LINK_CORE_SOURCE});
-const FILE_CHUNKS_CLAIMED = ${FILE_CHUNKS_CLAIMED}, STOP = ${STOP}, NEXT_DIR_CHUNK = ${NEXT_DIR_CHUNK}, HEADER = ${HEADER};
-const CHUNK = ${CHUNK}, DIR_CHUNK = ${DIR_CHUNK};
+const FILE_CHUNKS_CLAIMED = ${FILE_CHUNKS_CLAIMED}, STOP = ${STOP}, HEADER = ${HEADER};
+const CHUNK = ${CHUNK};
 parentPort.once('message', ({ shared, job }) => {
 const state = new Int32Array(shared);
 const core = linkCore(fs, { readMeta, userMode, getMeta, job, native, errors });
@@ -59,22 +59,9 @@ function waitDir(d) {
   }
   return true;
 }
-let phase = 'dir';
+const phase = 'file';
 let index = -1;
 try {
-  dirs: for (;;) {
-    if (stopped()) break;
-    const start = 1 + Atomics.add(state, NEXT_DIR_CHUNK, 1) * DIR_CHUNK;
-    if (start >= nd) break;
-    const end = Math.min(start + DIR_CHUNK, nd);
-    for (index = start; ; ) {
-      const waiting = core.makeDirRange(state, HEADER, index, end);
-      if (waiting < 0) break;
-      if (!waitDir(job.dirs[waiting * ${DIR_FIELDS} + 2])) break dirs;
-      index = waiting;
-    }
-  }
-  phase = 'file';
   const CLAIM0 = FILE0 + n;
   files: for (let c = Math.ceil(n / CHUNK) - 1; c >= 0; c--) {
     if (stopped() || Atomics.compareExchange(state, CLAIM0 + c, 0, 1) !== 0) break;
@@ -102,7 +89,7 @@ function xattrModule(): string {
   return xattrModulePath;
 }
 
-export type WorkerOutcome = { ok: true } | { ok: false; phase?: 'dir' | 'file'; index: number; code?: string; message: string };
+export type WorkerOutcome = { ok: true } | { ok: false; phase?: 'file'; index: number; code?: string; message: string };
 
 /** A started link worker: it boots while the main thread still plans, and waits for its job. */
 export interface LinkWorker {
