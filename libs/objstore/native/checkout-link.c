@@ -82,8 +82,8 @@ static napi_value number(napi_env env, int32_t x) {
   return v;
 }
 
-static int in_arena(const job_t *j, int32_t start, int32_t end) {
-  return start >= 0 && end >= start && (size_t)end <= j->arena_len;
+static int in_arena(const job_t *j, int64_t start, int64_t end) {
+  return start >= 0 && end >= start && (uint64_t)end <= j->arena_len;
 }
 
 /* The destination path of directory `d`; -1 when the plan is inconsistent or memory runs out. */
@@ -220,7 +220,7 @@ static napi_value link_files(napi_env env, napi_callback_info info) {
   j.out[0] = 0, j.out[1] = OP_NONE;
   for (int32_t i = start; i < end; i++) {
     const int32_t *f = j.files + (size_t)i * FILE_FIELDS;
-    if (!in_arena(&j, f[0], f[1]) || !in_arena(&j, f[2], f[2] + 32)) {
+    if (!in_arena(&j, f[0], f[1]) || !in_arena(&j, f[2], (int64_t)f[2] + 32)) {
       result = -2;
       break;
     }
