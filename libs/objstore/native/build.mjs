@@ -3,12 +3,24 @@
 // checkout-link.c) with the system C compiler against the pinned `node-api-headers` package.
 // Run by the `native` target, which `build` and `test` depend on (project.json).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const here = import.meta.dirname;
-const { include_dir: include } = createRequire(import.meta.url)('node-api-headers');
+
+/** The pinned `node-api-headers` package; else the headers that ship with this Node (a stale `npm install`). */
+function includeDir() {
+  try {
+    return createRequire(import.meta.url)('node-api-headers').include_dir;
+  } catch (error) {
+    const own = join(dirname(process.execPath), '..', 'include', 'node');
+    if (!existsSync(join(own, 'node_api.h'))) throw error;
+    process.stderr.write(`node-api-headers is not installed (run npm install); using ${own}\n`);
+    return own;
+  }
+}
+const include = includeDir();
 const out = join(here, 'build');
 mkdirSync(out, { recursive: true });
 const target = join(out, 'checkout-link.node');
