@@ -361,13 +361,13 @@ export class PullEngine {
   private async scanDirTree(tree: string, meta: string, path: string): Promise<void> {
     const stack: [string, string, string][] = [[tree, meta, path]];
     let sinceYield = 0;
+    throwIfAborted(this.signal);
     while (stack.length > 0) {
       const [t, m, p] = stack.pop()!;
       this.ensureMetadata('dirmeta', m);
       const key = this.subpaths ? `${t}.dirtree:${p}` : `${t}.dirtree`;
       if (this.seen.has(key)) continue;
       this.seen.add(key);
-      throwIfAborted(this.signal);
       const pending = this.isPending('dirtree', t);
       if (!pending && !this.presence.has('dirtree', t)) {
         this.group.spawn(async () => this.expandDirTree(parseDirTree(await this.metadata('dirtree', t)), p));
@@ -381,6 +381,7 @@ export class PullEngine {
       if (++sinceYield >= 128) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
+        throwIfAborted(this.signal);
       }
     }
   }
