@@ -19,7 +19,7 @@ import { filenameProblem } from './format/validate.js';
 import { checkoutIndexOf, DIR_FIELDS, DONE, FALLBACK, FILE_FIELDS, linkCore, type LinkCore, type LinkJob } from './checkout-link-core.js';
 import { CHUNK, DIR_CHUNK, FILE_CHUNKS_CLAIMED, HEADER, NEXT_DIR_CHUNK, STOP, startLinkWorker, type LinkWorker, type WorkerOutcome } from './checkout-link-worker.js';
 import { sha256Hex } from './format/checksum.js';
-import { objectPath, readMetadataObjectSync } from './repo-objects.js';
+import { readMetadataObjectSync } from './repo-objects.js';
 import type { Repo } from './repo.js';
 import { nodeGetXattrRaw, nodeXattrs } from './xattrs.js';
 import { nativeLinker, NATIVE_LINKER_PATH, type NativeLinker } from './checkout-native.js';
@@ -124,9 +124,12 @@ export async function planTree(
   // With the native core, dirtrees are read by one C call each and verified here; anything unusual
   // (missing, not a regular file, too big, a checksum mismatch) is read again by
   // readMetadataObjectSync, which reports it. A metadata cache keeps the JavaScript reader.
+  // The path is `objectPath`'s, built without its checksum check: a malformed checksum never equals
+  // the SHA-256 of what was read, so it goes to readMetadataObjectSync, which refuses it.
   const reader = link?.native && !repo.metadataCache ? link.native : undefined;
+  const objects = `${repo.resolve('objects')}/`;
   const readTree = (checksum: string): Uint8Array => {
-    const bytes = reader?.readObject(objectPath(repo, checksum, 'dirtree'));
+    const bytes = reader?.readObject(`${objects}${checksum.slice(0, 2)}/${checksum.slice(2)}.dirtree`);
     return bytes && sha256Hex(bytes) === checksum ? bytes : readMetadataObjectSync(repo, 'dirtree', checksum);
   };
   const visit = async (tree: string, m: DirMeta, path: Uint8Array, depth: number, parent: number): Promise<void> => {
