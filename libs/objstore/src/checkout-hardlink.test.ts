@@ -16,7 +16,7 @@ import { resolveRev, writeRef } from './repo-refs.js';
 import { Repo } from './repo.js';
 import { nodeXattrs } from './xattrs.js';
 import { ostree, tempDir } from '../test/tmp.js';
-import { makeSampleTree } from '../test/trees.js';
+import { ostreeBareUserSample } from '../test/trees.js';
 
 const CORES = [
   ['native', true],
@@ -38,11 +38,7 @@ async function linkWith(repo: Repo, rev: string, dest: string, native: boolean, 
 describe.each(CORES)('the %s link core', (_core, native) => {
   it.each([1, 2])('links every file and recreates symlinks itself; only objects without content or metadata take the copy path (%i threads)', async (threads) => {
     const dir = await tempDir();
-    const tree = join(dir, 'tree');
-    await makeSampleTree(tree, { suid: true });
-    const r = join(dir, 'repo');
-    ostree(['init', `--repo=${r}`, '--mode=bare-user']);
-    ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+    const r = await ostreeBareUserSample(dir, { suid: true });
     const repo = await Repo.open(r);
     const all = await linkWith(repo, 'main', join(dir, 'all'), native, threads);
     expect(all).toEqual([]);
@@ -124,11 +120,7 @@ describe('dirtree objects read by the planner', () => {
     }],
   ] as const)('a %s subdirectory dirtree is the same %s error on both cores, with nothing written', async (_what, code, damage) => {
     const dir = await tempDir();
-    const tree = join(dir, 'tree');
-    await makeSampleTree(tree);
-    const r = join(dir, 'repo');
-    ostree(['init', `--repo=${r}`, '--mode=bare-user']);
-    ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+    const r = await ostreeBareUserSample(dir);
     const repo = await Repo.open(r);
     // `ostree ls -C -d`: mode, uid, gid, size, dirtree checksum, dirmeta checksum, path.
     const dirtree = ostree(['ls', `--repo=${r}`, '-C', '-d', 'main', '/usr/bin']).trim().split(/\s+/)[4]!;

@@ -6,7 +6,7 @@ import { commitDirectory } from './repo-commit.js';
 import { checkoutCommit as checkoutWith, type CheckoutOptions } from './repo-checkout.js';
 import { nativeLinkerProblem } from './checkout-native.js';
 import { ostree, tempDir } from '../test/tmp.js';
-import { makeSampleTree } from '../test/trees.js';
+import { makeSampleTree, ostreeBareUserSample } from '../test/trees.js';
 import { snapshotTree } from '../test/snapshot.js';
 
 const TS = 1577836800;
@@ -58,11 +58,7 @@ describe.each(CORES)('checkoutCommit (%s link core)', (_core, native) => {
 
   it.each([1, 2])('bare-user -U hardlink checkout with %i thread(s) equals real ostree checkout -U', async (threads) => {
     const dir = await tempDir();
-    const tree = join(dir, 'tree');
-    await makeSampleTree(tree, { suid: true });
-    const r = join(dir, 'repo');
-    ostree(['init', `--repo=${r}`, '--mode=bare-user']);
-    ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+    const r = await ostreeBareUserSample(dir, { suid: true });
     ostree(['checkout', `--repo=${r}`, '-U', 'main', join(dir, 'theirs')]);
     const progress: number[] = [];
     await checkoutCommit(await Repo.open(r), 'main', join(dir, 'ours'), { userMode: true, threads, onProgress: (e) => progress.push(e.files) });

@@ -1,6 +1,7 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeXattrs } from '../src/xattrs.js';
+import { ostree } from './tmp.js';
 
 /** Deterministic pseudo-random bytes. */
 export function bytes(n: number, seed: number): Buffer {
@@ -44,4 +45,17 @@ export async function makeSampleTree(root: string, options: { xattrs?: boolean; 
   await chmod(join(root, 'private'), 0o700);
   await writeFile(join(root, 'private/x'), 'x');
   if (options.xattrs) nodeXattrs.set(join(root, 'etc/dup1'), 'user.test', Buffer.from('value\0with nul'));
+}
+
+/**
+ * {@link makeSampleTree} under `dir/tree`, committed as `main` by the real `ostree` into a new bare-user repository
+ * at `dir/repo`; returns the repository's path.
+ */
+export async function ostreeBareUserSample(dir: string, options: { suid?: boolean } = {}): Promise<string> {
+  const tree = join(dir, 'tree');
+  await makeSampleTree(tree, options);
+  const r = join(dir, 'repo');
+  ostree(['init', `--repo=${r}`, '--mode=bare-user']);
+  ostree(['commit', `--repo=${r}`, '-b', 'main', tree]);
+  return r;
 }
