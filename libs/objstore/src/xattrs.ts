@@ -1,5 +1,5 @@
 import * as napi from '@napi-rs/xattr';
-import { IoError, NotFoundError, UnsupportedError } from '@tsostree/errors';
+import { IoError, NotFoundError, UnsupportedError, type TsostreeError } from '@tsostree/errors';
 
 /** One extended attribute: name (without trailing NUL) and raw value. */
 export interface Xattr {
@@ -44,7 +44,8 @@ function osErrno(error: unknown): string | undefined {
   }
 }
 
-function mapError(error: unknown, what: string, path: string): Error {
+/** The typed error of a failed xattr call of the default port (`what` says which call, e.g. `setting xattr NAME on`). */
+export function xattrError(error: unknown, what: string, path: string): TsostreeError {
   const errno = osErrno(error);
   const data = { errno, path };
   const message = `${what} ${path}: ${error instanceof Error ? error.message : String(error)}`;
@@ -65,7 +66,7 @@ export const nodeXattrs: XattrPort = {
     } catch (error) {
       const errno = osErrno(error);
       if (errno === 'ENOTSUP') return [];
-      throw mapError(error, 'listing xattrs of', path);
+      throw xattrError(error, 'listing xattrs of', path);
     }
     const out: Xattr[] = [];
     for (const name of names) {
@@ -73,7 +74,7 @@ export const nodeXattrs: XattrPort = {
       try {
         value = napi.getAttributeSync(path, name);
       } catch (error) {
-        throw mapError(error, `reading xattr ${name} of`, path);
+        throw xattrError(error, `reading xattr ${name} of`, path);
       }
       if (value !== null) out.push({ name, value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength) });
     }
@@ -86,14 +87,14 @@ export const nodeXattrs: XattrPort = {
       return v === null ? undefined : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     } catch (error) {
       if (osErrno(error) === 'ENODATA') return undefined;
-      throw mapError(error, `reading xattr ${name} of`, path);
+      throw xattrError(error, `reading xattr ${name} of`, path);
     }
   },
   set(path, name, value) {
     try {
       napi.setAttributeSync(path, name, value);
     } catch (error) {
-      throw mapError(error, `setting xattr ${name} on`, path);
+      throw xattrError(error, `setting xattr ${name} on`, path);
     }
   },
   remove(path, name) {
@@ -101,7 +102,7 @@ export const nodeXattrs: XattrPort = {
       napi.removeAttributeSync(path, name);
     } catch (error) {
       if (osErrno(error) === 'ENODATA') return;
-      throw mapError(error, `removing xattr ${name} from`, path);
+      throw xattrError(error, `removing xattr ${name} from`, path);
     }
   },
 };

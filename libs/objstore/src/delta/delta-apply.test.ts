@@ -5,13 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sha256Hex } from '../format/checksum.js';
 import { serializeDirTree } from '../format/dirtree.js';
+import { contentChecksum } from '../format/file-header.js';
 import { Variant } from '../format/gvariant/value.js';
 import {
   decodeDeltaOps,
@@ -26,10 +27,11 @@ import {
 } from '../format/static-delta.js';
 import { Repo, type RepoMode } from '../repo.js';
 import { hasObject } from '../repo-objects.js';
+import { nodeXattrs } from '../xattrs.js';
 import { makeDeltaFixture, lsCommit, ostreeCmd, type DeltaFixture } from '../../test/delta-fixture.js';
 import { tempDir } from '../../test/tmp.js';
-import { applyStaticDeltaOffline } from './delta-offline.js';
-import { openDeltaPart } from './delta-apply.js';
+import { applyStaticDeltaOffline, deltaSourceFromPath } from './delta-offline.js';
+import { applyStaticDelta, openDeltaPart, type DeltaSource } from './delta-apply.js';
 import { xzCompress } from './delta-xz.js';
 
 let work: string;
@@ -296,5 +298,126 @@ describe('hostile deltas', () => {
       await expect(applyStaticDeltaOffline(await Repo.open(path), dir)).rejects.toMatchObject({ code: expect.stringMatching(/Corrupt|Parse/) });
     }
     await expectConsistent(path);
+  });
+});
+
+// ---- the write thread (delta-write-worker.ts) ----
+
+/** Every loose object of `path`: relative path → bytes, mode, mtime and `user.ostreemeta`. */
+async function objectFiles(path: string): Promise<Map<string, { bytes: string; mode: number; mtime: number; meta: string | undefined }>> {
+  const out = new Map<string, { bytes: string; mode: number; mtime: number; meta: string | undefined }>();
+  for (const fan of await readdir(join(path, 'objects'))) {
+    for (const name of await readdir(join(path, 'objects', fan))) {
+      const p = join(path, 'objects', fan, name);
+      const st = await lstat(p);
+      const meta = nodeXattrs.get(p, 'user.ostreemeta');
+      // Content objects have mtime 0; metadata objects keep their write time.
+      const mtime = name.endsWith('.file') ? st.mtimeMs : -1;
+      out.set(`${fan}/${name}`, { bytes: (await readFile(p)).toString('hex'), mode: st.mode, mtime, meta: meta && Buffer.from(meta).toString('hex') });
+    }
+  }
+  return out;
+}
+
+describe('the write thread', () => {
+  for (const name of ['from-to', 'scratch-inline']) {
+    it(`${name} into bare-user: the thread writes the same object files as the synchronous path (bytes, mode, mtime, user.ostreemeta)`, async () => {
+      const withFrom = name.startsWith('from');
+      const sync = await target('bare-user', withFrom);
+      const threaded = await target('bare-user', withFrom);
+      const a = await applyStaticDeltaOffline(await Repo.open(sync), deltas[name]!, { writeThread: false });
+      const b = await applyStaticDeltaOffline(await Repo.open(threaded), deltas[name]!, { writeThread: true });
+      expect(b.objectsWritten).toBe(a.objectsWritten);
+      expect(ostreeCmd(threaded, 'fsck')).toContain('completed successfully');
+      expect(lsCommit(threaded, fx.to)).toBe(lsCommit(fx.repo, fx.to));
+      const want = await objectFiles(sync);
+      const got = await objectFiles(threaded);
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      // Regular files and bare-user symlinks (files holding the target) both went through the thread.
+      expect([...want.values()].filter((f) => f.meta !== undefined).length).toBeGreaterThan(10);
+      for (const [k, v] of want) expect({ k, ...got.get(k)! }).toEqual({ k, ...v });
+      expect(await readdir(join(threaded, 'tmp'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^obj-/)]));
+    }, 60_000);
+  }
+
+  it('bare-user-only: regular files are written by the thread (mode, bytes, mtime 0)', async () => {
+    const path = await target('bare-user-only', false);
+    const bodies = ['hello', 'world', ''].map((s) => Buffer.from(s));
+    const ops: DeltaOp[] = [];
+    const objects: DeltaObject[] = [];
+    let offset = 0;
+    for (const body of bodies) {
+      ops.push({ op: 'open-splice-and-close', object: objects.length, mode: 0, xattrs: 0, length: body.length, offset });
+      objects.push({ type: 'file', checksum: contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body) });
+      offset += body.length;
+    }
+    const dir = await craftDelta(payloadWith(Buffer.concat(bodies), ops), objects);
+    // The crafted delta lacks the rest of the tree: the objects are stored, then the completeness check refuses.
+    await expect(applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread: true })).rejects.toMatchObject({ code: 'Corrupt', message: expect.stringContaining('incomplete') });
+    for (let i = 0; i < bodies.length; i++) {
+      const p = join(path, 'objects', objects[i]!.checksum.slice(0, 2), `${objects[i]!.checksum.slice(2)}.file`);
+      const st = await lstat(p);
+      expect({ bytes: (await readFile(p)).toString(), mode: st.mode, mtime: st.mtimeMs }).toEqual({ bytes: bodies[i]!.toString(), mode: 0o100644, mtime: 0 });
+    }
+    await expectConsistent(path);
+  });
+
+  it('a failed write on the thread → the typed error of the synchronous path; the repository stays consistent', async () => {
+    const body = Buffer.from('hello');
+    const checksum = contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body);
+    const dir = await craftDelta(payloadWith(body, [{ op: 'open-splice-and-close', object: 0, mode: 0, xattrs: 0, length: 5, offset: 0 }]), [{ type: 'file', checksum }]);
+    const errors: { error: unknown; path: string }[] = [];
+    for (const writeThread of [false, true]) {
+      const path = await target('bare-user', false);
+      // An immutable tmp/ refuses new files even to root.
+      execFileSync('chattr', ['+i', join(path, 'tmp')]);
+      try {
+        errors.push({ error: await applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread }).catch((e: unknown) => e), path });
+      } finally {
+        execFileSync('chattr', ['-i', join(path, 'tmp')]);
+      }
+      await expectConsistent(path);
+    }
+    const shape = ({ error, path }: { error: unknown; path: string }): unknown => {
+      const err = error as { code: string; message: string; data: { errno?: string } };
+      return { code: err.code, errno: err.data.errno, message: err.message.replace(path, 'REPO').replace(/obj-[^']*/, 'obj-X') };
+    };
+    expect(shape(errors[1])).toEqual(shape(errors[0]));
+    expect(shape(errors[1])).toMatchObject({ code: 'Io', errno: 'EPERM', message: expect.stringMatching(new RegExp(`^storing content object ${checksum}: EPERM`)) });
+  });
+
+  it('an abort while the thread writes → Aborted, no temp file left, nothing visible; applying again works', async () => {
+    // 600 small objects: the abort lands at the apply's first yield (after 256 operations), objects already handed to the thread.
+    const bodies = Array.from({ length: 600 }, (_, i) => Buffer.from(`object ${i}\n`));
+    const ops: DeltaOp[] = [];
+    const objects: DeltaObject[] = [];
+    let offset = 0;
+    for (const body of bodies) {
+      ops.push({ op: 'open-splice-and-close', object: objects.length, mode: 0, xattrs: 0, length: body.length, offset });
+      objects.push({ type: 'file', checksum: contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body) });
+      offset += body.length;
+    }
+    const dir = await craftDelta(payloadWith(Buffer.concat(bodies), ops), objects);
+    const path = await target('bare-user', false);
+    const source = await deltaSourceFromPath(dir);
+    const ac = new AbortController();
+    let parts = 0;
+    const aborting: DeltaSource = {
+      superblock: source.superblock,
+      readPart: async (i, meta) => {
+        const bytes = await source.readPart(i, meta);
+        // Fires after the part's first 256 operations (they run without a yield once the part is here).
+        setImmediate(() => ac.abort());
+        parts++;
+        return bytes;
+      },
+    };
+    await expect(applyStaticDelta(await Repo.open(path), aborting, { writeThread: true, signal: ac.signal })).rejects.toMatchObject({ code: 'Aborted' });
+    expect(parts).toBe(1);
+    await expectConsistent(path);
+    // Applying it again stores all 600 (the completeness check then refuses the crafted tree).
+    await expect(applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread: true })).rejects.toMatchObject({ code: 'Corrupt', message: expect.stringContaining('incomplete') });
+    for (const o of objects) expect(await hasObject(await Repo.open(path), 'file', o.checksum)).toBe(true);
+    expect(ostreeCmd(path, 'fsck')).toContain('completed successfully');
   });
 });

@@ -8,10 +8,11 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, fromSystemError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
 import { serializeCommit } from '../format/commit.js';
-import { parseDirMeta } from '../format/dirmeta.js';
+import { parseDirMeta, serializeFileMeta } from '../format/dirmeta.js';
 import { parseDirTree, type DirTree } from '../format/dirtree.js';
 import { createContentHasher, fileHeaderStreamPrefix, MAX_SYMLINK_TARGET } from '../format/file-header.js';
 import { vardictGet, type Variant } from '../format/gvariant/value.js';
@@ -31,11 +32,12 @@ import {
 } from '../format/static-delta.js';
 import { S_IFLNK, S_IFMT, S_IFREG } from '../format/validate.js';
 import { openContent, openContentSync, storeVerifiedContentSync, type ContentMeta } from '../repo-content.js';
-import { hasObject, hasObjectSync, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
+import { hasObject, hasObjectSync, repoTmpPath, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync, WriteTxn, type MetadataObjectType } from '../repo-objects.js';
 import { traverseDirTree } from '../repo-traverse.js';
 import type { Repo } from '../repo.js';
-import type { Xattr } from '../xattrs.js';
+import { nodeXattrs, type Xattr } from '../xattrs.js';
 import { bspatch } from './bsdiff.js';
+import { DeltaWriter } from './delta-write-worker.js';
 import { xzDecompress } from './delta-xz.js';
 
 /** Where the bytes of a delta come from (a delta directory, a repository, an HTTP server). */
@@ -68,7 +70,17 @@ export interface DeltaApplyOptions {
    * the new tree next (pull) and need not read and parse them again.
    */
   dirTrees?: Map<string, DirTree>;
+  /**
+   * Write the new content files on a second thread (bare-user and bare-user-only repositories with
+   * the default xattr port; see `delta-write-worker.ts`): true / false force it on / off. Default:
+   * when the parts to apply create at least {@link WRITE_THREAD_MIN_FILES} content objects and the
+   * machine has more than one core.
+   */
+  writeThread?: boolean;
 }
+
+/** Below this many new content objects a write thread costs more (boot, copies, messages) than it saves. */
+export const WRITE_THREAD_MIN_FILES = 256;
 
 export interface DeltaApplyResult {
   from: string | null;
@@ -196,6 +208,7 @@ class PartExecutor {
   private metaPayload: DeltaPartPayload | undefined;
   private readonly metas = new Map<number, ContentMeta>();
   private readonly prefixes = new WeakMap<ContentMeta, Uint8Array>();
+  private readonly userMetas = new WeakMap<ContentMeta, Uint8Array>();
   written = 0;
   /** `CHECKSUM.TYPE` of every object staged by the parts. */
   readonly staged = new Set<string>();
@@ -205,6 +218,7 @@ class PartExecutor {
     private readonly txn: WriteTxn,
     private readonly maxObjectSize: number,
     private readonly dirTrees?: Map<string, DirTree>,
+    private readonly writer?: DeltaWriter,
   ) {}
 
   private async source(checksum: string): Promise<Uint8Array> {
@@ -287,10 +301,31 @@ class PartExecutor {
         data: { part: index, checksum: object.checksum },
       });
     }
-    if (storeVerifiedContentSync(this.repo, meta, (meta.mode & S_IFMT) === S_IFLNK ? [] : chunks, object.checksum, this.txn)) {
-      this.written++;
-      this.staged.add(`${object.checksum}.file`);
+    const isLink = (meta.mode & S_IFMT) === S_IFLNK;
+    if (this.writer && (!isLink || this.repo.mode === 'bare-user')) {
+      // What storeVerifiedContentSync does for these modes, with the file calls on the write thread:
+      // the object is verified (above), checked absent and staged here.
+      if (hasObjectSync(this.repo, 'file', object.checksum, this.txn)) return;
+      const tmp = repoTmpPath(this.repo);
+      this.txn.stage(tmp, object.checksum, 'file');
+      // bare-user keeps a symlink as a file holding the target and its C string NUL (like ostree).
+      const data = isLink ? [Buffer.from(`${meta.symlinkTarget}\0`)] : chunks;
+      const userMeta = this.repo.mode === 'bare-user' ? this.userMeta(meta) : undefined;
+      this.writer.write(tmp, object.checksum, data, isLink ? 0o644 : meta.mode & 0o777, userMeta);
+    } else if (!storeVerifiedContentSync(this.repo, meta, isLink ? [] : chunks, object.checksum, this.txn)) return;
+    this.written++;
+    this.staged.add(`${object.checksum}.file`);
+  }
+
+  /** The bare-user `user.ostreemeta` value of `meta` (once per shared frozen meta of a part). */
+  private userMeta(meta: ContentMeta): Uint8Array {
+    const frozen = Object.isFrozen(meta);
+    let bytes = frozen ? this.userMetas.get(meta) : undefined;
+    if (!bytes) {
+      bytes = serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs });
+      if (frozen) this.userMetas.set(meta, bytes);
     }
+    return bytes;
   }
 
   async run(payload: DeltaPartPayload, objects: readonly DeltaObject[], index: number, signal?: AbortSignal): Promise<void> {
@@ -319,6 +354,11 @@ class PartExecutor {
       // here, not per operation, keeps this loop's optimized code free of AbortSignal checks that deopted it).
       if (++sinceYield === 256) {
         sinceYield = 0;
+        if (this.writer) {
+          // The batch so far goes to the write thread now; objects queued there hold memory: wait when too much is.
+          this.writer.flush();
+          if (this.writer.busy) await this.writer.backlog();
+        }
         await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(signal);
       }
@@ -420,9 +460,22 @@ class PartExecutor {
         }
       }
     }
+    this.writer?.flush();
     if (open) throw corruptPart(index, `object ${open.object.checksum} left open`);
     if (next !== objects.length) throw corruptPart(index, `created ${next} of its ${objects.length} objects`);
   }
+}
+
+/** Whether to write content files on a second thread (see {@link DeltaApplyOptions.writeThread}). */
+function wantWriteThread(repo: Repo, sb: DeltaSuperblock, needed: readonly boolean[], option: boolean | undefined): boolean {
+  if (option === false || !needed.some(Boolean)) return false;
+  // The thread sets user.ostreemeta itself, through the default xattr port's library.
+  if (repo.mode !== 'bare-user-only' && (repo.mode !== 'bare-user' || repo.xattrs !== nodeXattrs)) return false;
+  if (option === true) return true;
+  if (availableParallelism() < 2) return false;
+  let files = 0;
+  for (let i = 0; i < sb.parts.length; i++) if (needed[i]) for (const o of sb.parts[i]!.objects) if (o.type === 'file') files++;
+  return files >= WRITE_THREAD_MIN_FILES;
 }
 
 /** Reads a whole file into `into` (grown as needed); returns the bytes read. */
@@ -495,7 +548,6 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
   }
 
   const txn = new WriteTxn(repo);
-  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB, options.dirTrees);
   let partsApplied = 0;
   let partsSkipped = 0;
   // Which parts to apply is known up front; the next part is fetched, checked and decompressed
@@ -516,6 +568,9 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
     if (j < sb.parts.length && !prefetched.has(j)) prefetched.set(j, fetchPart(j));
   };
   prefetchAfter(-1);
+  // The write thread boots while the first part is fetched and decompressed.
+  const writer = wantWriteThread(repo, sb, needed, options.writeThread) ? DeltaWriter.start(repo.mode === 'bare-user') : undefined;
+  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB, options.dirTrees, writer);
   try {
     for (let i = 0; i < sb.parts.length; i++) {
       throwIfAborted(signal);
@@ -536,12 +591,24 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
       onProgress?.({ type: 'part', index: i, parts: sb.parts.length, objects: meta.objects.length, skipped: false });
     }
   } catch (error) {
+    // The thread stops first: it must not create files after the staged ones are removed.
+    await writer?.close();
     await txn.abort();
     throw error;
   }
   const detachedBytes = detached ? serializeVarDict(detached) : undefined;
   const finish = async (): Promise<void> => {
-    await txn.commit();
+    if (writer) {
+      // Every handed-over file written (or the first failure thrown) before the commit's syncfs and renames.
+      try {
+        await writer.drain();
+      } catch (error) {
+        await writer.close();
+        await txn.abort();
+        throw error;
+      }
+      await Promise.all([writer.close(), txn.commit()]);
+    } else await txn.commit();
     for (const f of sb.fallbacks) {
       if (await hasObject(repo, f.type as 'file', f.checksum)) continue;
       throwIfAborted(signal);
