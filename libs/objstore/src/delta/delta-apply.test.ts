@@ -336,7 +336,8 @@ describe('the write thread', () => {
       // Regular files and bare-user symlinks (files holding the target) both went through the thread.
       expect([...want.values()].filter((f) => f.meta !== undefined).length).toBeGreaterThan(10);
       for (const [k, v] of want) expect({ k, ...got.get(k)! }).toEqual({ k, ...v });
-      expect(await readdir(join(threaded, 'tmp'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^obj-/)]));
+      // No temp file and no staging directory left.
+      expect(await readdir(join(threaded, 'tmp'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(obj|pull)-/)]));
     }, 60_000);
   }
 
@@ -369,18 +370,35 @@ describe('the write thread', () => {
     const errors: { error: unknown; path: string }[] = [];
     for (const writeThread of [false, true]) {
       const path = await target('bare-user', false);
-      // An immutable tmp/ refuses new files even to root.
-      execFileSync('chattr', ['+i', join(path, 'tmp')]);
+      // An immutable directory refuses new files even to root: tmp/ for the synchronous path, the
+      // thread's staging directory (made once the part is being read) for the thread.
+      const source = await deltaSourceFromPath(dir);
+      const immutable: string[] = [];
+      const freeze = (d: string): void => {
+        execFileSync('chattr', ['+i', d]);
+        immutable.push(d);
+      };
+      if (!writeThread) freeze(join(path, 'tmp'));
+      const freezing: DeltaSource = {
+        superblock: source.superblock,
+        readPart: async (i, meta) => {
+          const bytes = await source.readPart(i, meta);
+          if (writeThread) for (const name of await readdir(join(path, 'tmp'))) if (name.startsWith('pull-')) freeze(join(path, 'tmp', name));
+          return bytes;
+        },
+      };
       try {
-        errors.push({ error: await applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread }).catch((e: unknown) => e), path });
+        errors.push({ error: await applyStaticDelta(await Repo.open(path), freezing, { writeThread }).catch((e: unknown) => e), path });
       } finally {
-        execFileSync('chattr', ['-i', join(path, 'tmp')]);
+        for (const d of immutable) execFileSync('chattr', ['-i', d]);
       }
+      expect(immutable).toHaveLength(1);
+      if (writeThread) expect(await readdir(immutable[0]!)).toEqual([]);
       await expectConsistent(path);
     }
     const shape = ({ error, path }: { error: unknown; path: string }): unknown => {
       const err = error as { code: string; message: string; data: { errno?: string } };
-      return { code: err.code, errno: err.data.errno, message: err.message.replace(path, 'REPO').replace(/obj-[^']*/, 'obj-X') };
+      return { code: err.code, errno: err.data.errno, message: err.message.replace(path, 'REPO').replace(/tmp\/[^']*/, 'tmp/X') };
     };
     expect(shape(errors[1])).toEqual(shape(errors[0]));
     expect(shape(errors[1])).toMatchObject({ code: 'Io', errno: 'EPERM', message: expect.stringMatching(new RegExp(`^storing content object ${checksum}: EPERM`)) });
@@ -415,6 +433,7 @@ describe('the write thread', () => {
     await expect(applyStaticDelta(await Repo.open(path), aborting, { writeThread: true, signal: ac.signal })).rejects.toMatchObject({ code: 'Aborted' });
     expect(parts).toBe(1);
     await expectConsistent(path);
+    expect(await readdir(join(path, 'tmp'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^pull-/)]));
     // Applying it again stores all 600 (the completeness check then refuses the crafted tree).
     await expect(applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread: true })).rejects.toMatchObject({ code: 'Corrupt', message: expect.stringContaining('incomplete') });
     for (const o of objects) expect(await hasObject(await Repo.open(path), 'file', o.checksum)).toBe(true);

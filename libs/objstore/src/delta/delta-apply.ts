@@ -7,7 +7,9 @@
  * commit needs is present — a failed or hostile delta leaves the repository consistent.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ChecksumMismatchError, CorruptError, NotFoundError, UnsupportedError, fromSystemError, throwIfAborted, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
@@ -219,7 +221,11 @@ class PartExecutor {
     private readonly maxObjectSize: number,
     private readonly dirTrees?: Map<string, DirTree>,
     private readonly writer?: DeltaWriter,
+    /** Where the write thread's temp files go (see {@link makeStagingDir}). */
+    private readonly stagingDir?: string,
   ) {}
+
+  private stagedFiles = 0;
 
   private async source(checksum: string): Promise<Uint8Array> {
     const cached = this.sources.get(checksum);
@@ -306,7 +312,7 @@ class PartExecutor {
       // What storeVerifiedContentSync does for these modes, with the file calls on the write thread:
       // the object is verified (above), checked absent and staged here.
       if (hasObjectSync(this.repo, 'file', object.checksum, this.txn)) return;
-      const tmp = repoTmpPath(this.repo);
+      const tmp = this.stagingDir ? join(this.stagingDir, (this.stagedFiles++).toString(36)) : repoTmpPath(this.repo);
       this.txn.stage(tmp, object.checksum, 'file');
       // bare-user keeps a symlink as a file holding the target and its C string NUL (like ostree).
       const data = isLink ? [Buffer.from(`${meta.symlinkTarget}\0`)] : chunks;
@@ -466,6 +472,18 @@ class PartExecutor {
   }
 }
 
+/**
+ * A fresh directory under `tmp/` for the write thread's temp files, like ostree's per-transaction
+ * `staging-*` directories: ext4 puts a new directory's files in a block group chosen for the
+ * directory (Orlov), not next to the long-lived `tmp/`, whose group a busy repository fills with
+ * recently deleted inodes that every create then scans past (measured: 0.2–0.4 ms per create in
+ * `tmp/` after the bench's copy-and-delete rounds, a fifth of that in a new directory). Named like
+ * the pull's temp files, so a later pull removes it when the process that made it is gone.
+ */
+function makeStagingDir(repo: Repo): string {
+  return mkdtempSync(join(repo.tmpDir, `pull-${process.pid}-delta-`));
+}
+
 /** Whether to write content files on a second thread (see {@link DeltaApplyOptions.writeThread}). */
 function wantWriteThread(repo: Repo, sb: DeltaSuperblock, needed: readonly boolean[], option: boolean | undefined): boolean {
   if (option === false || !needed.some(Boolean)) return false;
@@ -570,7 +588,18 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
   prefetchAfter(-1);
   // The write thread boots while the first part is fetched and decompressed.
   const writer = wantWriteThread(repo, sb, needed, options.writeThread) ? DeltaWriter.start(repo.mode === 'bare-user') : undefined;
-  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB, options.dirTrees, writer);
+  let stagingDir: string | undefined;
+  try {
+    stagingDir = writer ? makeStagingDir(repo) : undefined;
+  } catch (error) {
+    await writer?.close();
+    throw fromSystemError(error, 'creating a staging directory');
+  }
+  const dropStagingDir = async (): Promise<void> => {
+    // Best effort, never masking the error being thrown: a later pull removes a left-over one.
+    if (stagingDir) await rm(stagingDir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  const exec = new PartExecutor(repo, txn, options.maxObjectSize ?? 4 * 1024 * MiB, options.dirTrees, writer, stagingDir);
   try {
     for (let i = 0; i < sb.parts.length; i++) {
       throwIfAborted(signal);
@@ -594,6 +623,7 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
     // The thread stops first: it must not create files after the staged ones are removed.
     await writer?.close();
     await txn.abort();
+    await dropStagingDir();
     throw error;
   }
   const detachedBytes = detached ? serializeVarDict(detached) : undefined;
@@ -605,9 +635,15 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
       } catch (error) {
         await writer.close();
         await txn.abort();
+        await dropStagingDir();
         throw error;
       }
-      await Promise.all([writer.close(), txn.commit()]);
+      try {
+        await Promise.all([writer.close(), txn.commit()]);
+      } finally {
+        // Empty after the renames (or the abort of a failed commit).
+        await dropStagingDir();
+      }
     } else await txn.commit();
     for (const f of sb.fallbacks) {
       if (await hasObject(repo, f.type as 'file', f.checksum)) continue;
