@@ -350,6 +350,7 @@ class PartExecutor {
     this.assembly.reserve(largest);
     this.sourceBuf.reserve(largest + 1);
     const raw = payload.rawData;
+    const deferred: { type: MetadataObjectType; checksum: string; bytes: Uint8Array }[] = [];
     let open: OpenObject | undefined;
     let readSource: string | undefined;
     let next = 0;
@@ -395,11 +396,10 @@ class PartExecutor {
             } catch (error) {
               throw corruptPart(index, `invalid ${object.type} ${object.checksum}: ${(error as Error).message}`, error);
             }
-            if (!hasObjectSync(this.repo, object.type as MetadataObjectType, object.checksum, this.txn)) {
-              writeMetadataObjectSync(this.repo, object.type as MetadataObjectType, bytes, { checksum: object.checksum, txn: this.txn });
-              this.written++;
-              this.staged.add(`${object.checksum}.${object.type}`);
-            }
+            // Verified and parsed above. With a write thread, stored at the end of the part: the thread gets the
+            // content files at once and creates them (in its staging directory) while this thread creates these.
+            if (this.writer) deferred.push({ type: object.type as MetadataObjectType, checksum: object.checksum, bytes });
+            else this.storeMetadata(object.type as MetadataObjectType, object.checksum, bytes);
           }
           readSource = undefined;
           next = op.object + 1;
@@ -469,6 +469,15 @@ class PartExecutor {
     this.writer?.flush();
     if (open) throw corruptPart(index, `object ${open.object.checksum} left open`);
     if (next !== objects.length) throw corruptPart(index, `created ${next} of its ${objects.length} objects`);
+    for (const m of deferred) this.storeMetadata(m.type, m.checksum, m.bytes);
+  }
+
+  /** Stores a verified metadata object of the part (staged in the transaction). */
+  private storeMetadata(type: MetadataObjectType, checksum: string, bytes: Uint8Array): void {
+    if (hasObjectSync(this.repo, type, checksum, this.txn)) return;
+    writeMetadataObjectSync(this.repo, type, bytes, { checksum, txn: this.txn });
+    this.written++;
+    this.staged.add(`${checksum}.${type}`);
   }
 }
 
