@@ -185,6 +185,19 @@ async function craftDelta(payload: DeltaPartPayload, objects: DeltaObject[], opt
 
 const EMPTY_PAYLOAD: DeltaPartPayload = { modes: [{ uid: 0, gid: 0, mode: 0o100644 }], xattrs: [[]], rawData: new Uint8Array(0), ops: new Uint8Array(0) };
 
+/** A crafted one-part delta that writes each of `bodies` as a regular file object (0644, root's) with open-splice-and-close. */
+async function craftFilesDelta(bodies: readonly Buffer[]): Promise<{ dir: string; objects: DeltaObject[] }> {
+  const ops: DeltaOp[] = [];
+  const objects: DeltaObject[] = [];
+  let offset = 0;
+  for (const body of bodies) {
+    ops.push({ op: 'open-splice-and-close', object: objects.length, mode: 0, xattrs: 0, length: body.length, offset });
+    objects.push({ type: 'file', checksum: contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body) });
+    offset += body.length;
+  }
+  return { dir: await craftDelta(payloadWith(Buffer.concat(bodies), ops), objects), objects };
+}
+
 function payloadWith(rawData: Uint8Array, ops: DeltaOp[]): DeltaPartPayload {
   return { ...EMPTY_PAYLOAD, rawData, ops: encodeDeltaOps(ops) };
 }
@@ -344,15 +357,7 @@ describe('the write thread', () => {
   it('bare-user-only: regular files are written by the thread (mode, bytes, mtime 0)', async () => {
     const path = await target('bare-user-only', false);
     const bodies = ['hello', 'world', ''].map((s) => Buffer.from(s));
-    const ops: DeltaOp[] = [];
-    const objects: DeltaObject[] = [];
-    let offset = 0;
-    for (const body of bodies) {
-      ops.push({ op: 'open-splice-and-close', object: objects.length, mode: 0, xattrs: 0, length: body.length, offset });
-      objects.push({ type: 'file', checksum: contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body) });
-      offset += body.length;
-    }
-    const dir = await craftDelta(payloadWith(Buffer.concat(bodies), ops), objects);
+    const { dir, objects } = await craftFilesDelta(bodies);
     // The crafted delta lacks the rest of the tree: the objects are stored, then the completeness check refuses.
     await expect(applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread: true })).rejects.toMatchObject({ code: 'Corrupt', message: expect.stringContaining('incomplete') });
     for (let i = 0; i < bodies.length; i++) {
@@ -407,15 +412,7 @@ describe('the write thread', () => {
   it('an abort while the thread writes → Aborted, no temp file left, nothing visible; applying again works', async () => {
     // 600 small objects: the abort lands at the apply's first yield (after 256 operations), objects already handed to the thread.
     const bodies = Array.from({ length: 600 }, (_, i) => Buffer.from(`object ${i}\n`));
-    const ops: DeltaOp[] = [];
-    const objects: DeltaObject[] = [];
-    let offset = 0;
-    for (const body of bodies) {
-      ops.push({ op: 'open-splice-and-close', object: objects.length, mode: 0, xattrs: 0, length: body.length, offset });
-      objects.push({ type: 'file', checksum: contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body) });
-      offset += body.length;
-    }
-    const dir = await craftDelta(payloadWith(Buffer.concat(bodies), ops), objects);
+    const { dir, objects } = await craftFilesDelta(bodies);
     const path = await target('bare-user', false);
     const source = await deltaSourceFromPath(dir);
     const ac = new AbortController();
