@@ -108,12 +108,15 @@ export class DeltaWriter {
   private batchUsed = 0;
   private jobs: Job[] = [];
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly backlogBytes: number,
+  ) {
     worker.on('message', (m: { done?: number; drained?: number; error?: WorkerError }) => {
       if (m.error) this.fail(toError(m.error));
       if (m.done !== undefined) {
         this.pendingBytes -= m.done;
-        if (this.pendingBytes <= WRITER_BACKLOG_BYTES / 2) this.wake();
+        if (this.pendingBytes <= this.backlogBytes / 2) this.wake();
       }
       if (m.drained !== undefined) {
         this.drains.get(m.drained)?.();
@@ -129,9 +132,10 @@ export class DeltaWriter {
   /**
    * Starts the thread (it boots while the first part is fetched and decompressed); undefined when
    * it cannot start (the caller writes synchronously). `userMeta`: the repository is bare-user
-   * (objects get `user.ostreemeta`, through the default xattr port's library).
+   * (objects get `user.ostreemeta`, through the default xattr port's library). `backlogBytes`: queued bytes above
+   * which {@link DeltaWriter.busy} asks the producer to wait (default {@link WRITER_BACKLOG_BYTES}).
    */
-  static start(userMeta: boolean): DeltaWriter | undefined {
+  static start(userMeta: boolean, backlogBytes = WRITER_BACKLOG_BYTES): DeltaWriter | undefined {
     try {
       xattrModulePath ??= createRequire(import.meta.url).resolve('@napi-rs/xattr');
       const worker = new Worker(WORKER_SOURCE, {
@@ -140,7 +144,7 @@ export class DeltaWriter {
         execArgv: [],
         workerData: { xattrModule: userMeta ? xattrModulePath : undefined },
       });
-      return new DeltaWriter(worker);
+      return new DeltaWriter(worker, backlogBytes);
     } catch {
       return undefined;
     }
@@ -194,7 +198,7 @@ export class DeltaWriter {
 
   /** True when so much is queued that the producer should `await` {@link DeltaWriter.backlog}. */
   get busy(): boolean {
-    return this.pendingBytes > WRITER_BACKLOG_BYTES;
+    return this.pendingBytes > this.backlogBytes;
   }
 
   /** Resolves once the queue is down to half the backlog limit (or the thread failed). */

@@ -1,10 +1,12 @@
 import { lstatSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { parseCommit } from '../format/commit.js';
 import { parseDirTree, type DirTree } from '../format/dirtree.js';
 import type { ObjectType } from '../format/object-path.js';
+import { DeltaWriter } from '../delta/delta-write-worker.js';
 import { isPartial } from '../repo-fsck.js';
 import { WriteTxn, hasObject, objectPath, readCommitMeta, readMetadataObject, readMetadataObjectSync, writeCommitMeta } from '../repo-objects.js';
 import { LoosePresence } from './loose-presence.js';
@@ -12,6 +14,7 @@ import { storeMetadataSync } from './pull-store.js';
 import type { Repo } from '../repo.js';
 import type { PullMetadataType, PullSource } from './pull-source.js';
 import type { PullVerifier } from './pull-verify.js';
+import { nodeXattrs } from '../xattrs.js';
 
 /**
  * The object walk of pull (ostree-repo-pull.c's scan/fetch loop): commits, then their trees,
@@ -53,6 +56,12 @@ export interface PullEngineOptions {
   flushEvery?: number;
   /** Also flush when the open transaction is older than this (default 60 s). */
   flushIntervalMs?: number;
+  /**
+   * bare-user / bare-user-only targets (default xattr port): content files are created on a second thread
+   * (delta-write-worker.ts) once the pull has fetched {@link WRITE_THREAD_MIN_FILES} of them, when there is a second
+   * core. true / false force it on (from the first object) / off.
+   */
+  writeThread?: boolean;
   verifier?: PullVerifier;
   signal?: AbortSignal;
   onProgress?: (event: PullProgress) => void;
@@ -130,6 +139,9 @@ class TaskGroup {
   }
 }
 
+/** Content objects a pull fetches before it starts its write thread (small pulls do not pay its start). */
+export const WRITE_THREAD_MIN_FILES = 256;
+
 interface TxnSlot {
   txn: WriteTxn;
   inflight: number;
@@ -159,6 +171,9 @@ export class PullEngine {
   private contentHead = 0;
   private contentWorkers = 0;
   private readonly maxContentWorkers: number;
+  /** The write thread (started by {@link contentWriter}), and whether it may still be started. */
+  private writer: DeltaWriter | undefined;
+  private writerWanted: boolean;
   readonly progress: PullProgress = { commits: 0, metadataFetched: 0, contentFetched: 0, requested: 0, bytesTransferred: 0 };
 
   constructor(
@@ -174,6 +189,8 @@ export class PullEngine {
     this.subpaths = options.subpaths?.map(normalizeSubpath);
     this.slot = this.newSlot();
     this.presence = new LoosePresence(repo);
+    const threadable = repo.mode === 'bare-user-only' || (repo.mode === 'bare-user' && repo.xattrs === nodeXattrs);
+    this.writerWanted = threadable && (options.writeThread ?? availableParallelism() > 1);
     options.signal?.addEventListener('abort', () => this.group.fail(options.signal!.reason), { once: true });
   }
 
@@ -210,6 +227,7 @@ export class PullEngine {
     } catch (error) {
       failure ??= error;
     }
+    await this.writer?.close();
     this.emit(true);
     if (failure !== undefined) {
       if (this.options.signal?.aborted) throwIfAborted(this.options.signal);
@@ -243,6 +261,17 @@ export class PullEngine {
     const idle = old.inflight === 0 ? Promise.resolve() : new Promise<void>((r) => (old.idle = r));
     this.flushing = this.flushing.then(async () => {
       await idle;
+      if (this.writer) {
+        // Every file handed to the write thread exists before the syncfs and renames; if one failed, the staged
+        // files of this transaction are removed (after the thread is stopped) and the pull fails with its error.
+        try {
+          await this.writer.drain();
+        } catch (error) {
+          await this.writer.close();
+          await old.txn.abort();
+          throw error;
+        }
+      }
       await old.txn.commit();
     });
     // A failed flush fails the pull (the next flush() call rethrows it too).
@@ -446,16 +475,28 @@ export class PullEngine {
     }
   }
 
+  /** The write thread for content files, once this pull has proved big enough (or `writeThread: true`). */
+  private contentWriter(): DeltaWriter | undefined {
+    if (!this.writerWanted || (this.options.writeThread !== true && this.progress.contentFetched < WRITE_THREAD_MIN_FILES)) return this.writer;
+    this.writerWanted = false;
+    // undefined when it cannot start: the files are then written synchronously.
+    // A smaller backlog than a delta's: the pull's fetches in flight hold bodies of their own (peak RSS).
+    this.writer = DeltaWriter.start(this.repo.mode === 'bare-user', 16 * 1024 * 1024);
+    return this.writer;
+  }
+
   private async fetchContent(checksum: string): Promise<void> {
     await this.limiter.run(LOW, async () => {
       throwIfAborted(this.signal);
       const fetched = await this.source.content(checksum);
+      const writer = this.contentWriter();
       try {
-        await this.stage((txn) => fetched.store(txn));
+        await this.stage((txn) => fetched.store(txn, writer));
       } catch (error) {
         await fetched.discard();
         throw error;
       }
+      if (writer?.busy) await writer.backlog();
     });
     this.progress.contentFetched++;
     this.emit();

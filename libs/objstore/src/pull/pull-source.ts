@@ -1,3 +1,4 @@
+import type { DeltaWriter } from '../delta/delta-write-worker.js';
 import { copyFile, lstat, readFile } from 'node:fs/promises';
 import { NotFoundError, fromSystemError } from '@tsostree/errors';
 import { looseObjectPath } from '../format/object-path.js';
@@ -22,7 +23,8 @@ export type PullMetadataType = 'commit' | 'dirtree' | 'dirmeta';
 export interface FetchedContent {
   verified: VerifiedContent;
   /** Stores it (consumes temp files). */
-  store(txn: WriteTxn): Promise<void>;
+  /** Stores it; `writer` (bare-user / bare-user-only pulls): the write thread that creates the file. */
+  store(txn: WriteTxn, writer?: DeltaWriter): Promise<void>;
   /** Drops temp files when it will not be stored. */
   discard(): Promise<void>;
 }
@@ -96,7 +98,7 @@ export class HttpPullSource implements PullSource {
     const v = verified!;
     return {
       verified: v,
-      store: (txn) => storeVerifiedFilez(this.repo, body, v, txn),
+      store: (txn, writer) => storeVerifiedFilez(this.repo, body, v, txn, writer),
       discard: () => discardBody(body, v),
     };
   }
@@ -155,7 +157,7 @@ export class LocalPullSource implements PullSource {
         await discardBody(body);
         throw error;
       }
-      return { verified, store: (txn) => storeVerifiedFilez(this.repo, body, verified, txn), discard: () => discardBody(body, verified) };
+      return { verified, store: (txn, writer) => storeVerifiedFilez(this.repo, body, verified, txn, writer), discard: () => discardBody(body, verified) };
     }
     const opened = await openContent(this.source, checksum);
     const verified = await verifyLocalContent(this.repo, checksum, opened);

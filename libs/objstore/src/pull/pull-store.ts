@@ -1,3 +1,4 @@
+import type { DeltaWriter } from '../delta/delta-write-worker.js';
 import { closeSync, createReadStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
@@ -226,9 +227,9 @@ export async function verifyFilezBody(repo: Repo, checksum: string, body: Fetche
  * Stores a verified content object fetched as `.filez` (`body`). Archive targets keep the
  * compressed bytes; the body's temp file (if any) is consumed.
  */
-export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified: VerifiedContent, txn: WriteTxn): Promise<void> {
+export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified: VerifiedContent, txn: WriteTxn, writer?: DeltaWriter): Promise<void> {
   const { checksum } = verified;
-  if (body.bytes && storeVerifiedSync(repo, verified, body.bytes, txn)) return;
+  if (body.bytes && storeVerifiedSync(repo, verified, body.bytes, txn, writer)) return;
   if (repo.isArchive) {
     if (body.bytes) {
       const tmp = await writeTempFile(repo, body.bytes, 0o644, txn);
@@ -266,12 +267,20 @@ export function storeMetadataSync(repo: Repo, type: ObjectType, checksum: string
  * without thread-pool round trips (the per-object cost dominates pulls of many small files).
  * Returns false when the object needs the general path (symlinks, file bodies).
  */
-export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFilez: Uint8Array | undefined, txn: WriteTxn): boolean {
+export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFilez: Uint8Array | undefined, txn: WriteTxn, writer?: DeltaWriter): boolean {
   const { checksum, meta } = verified;
   if (isLinkMode(meta.mode)) return false;
   const data = repo.isArchive ? rawFilez : verified.content;
   if (!data) return false;
   const tmp = repoTmpPath(repo, 'pull');
+  if (writer && (repo.mode === 'bare-user' || repo.mode === 'bare-user-only')) {
+    // The same file as below, created by the write thread (delta-write-worker.ts): staged now, written before the
+    // transaction's commit (the engine drains the thread first).
+    if (!txn.stage(tmp, checksum, 'file')) return true;
+    const userMeta = repo.mode === 'bare-user' ? serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs }) : undefined;
+    writer.write(tmp, checksum, [data], meta.mode & 0o777, userMeta);
+    return true;
+  }
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', repo.isArchive ? 0o644 : 0o600);

@@ -1,4 +1,6 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTree } from '../../test/ostree-fixture.js';
@@ -14,6 +16,7 @@ import { readRef } from '../repo-refs.js';
 import { addRemote } from '../repo-remotes.js';
 import { updateSummary } from '../repo-summary.js';
 import { Repo, type RepoMode } from '../repo.js';
+import { nodeXattrs } from '../xattrs.js';
 import { pullLocal, pullRemote } from './repo-pull.js';
 
 // One nginx for the whole file, serving a directory of repositories.
@@ -131,6 +134,80 @@ describe('tsostree pulls from a repository written by real ostree (nginx)', () =
       expect(again.refs).toEqual([{ ref: 'origin:main', checksum: head, previous: head }]);
     });
   }
+
+  /** Every content object file of a repository: its bytes' hash, mode, mtime and `user.ostreemeta`. */
+  function contentFiles(path: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const fan of readdirSync(join(path, 'objects'))) {
+      for (const name of readdirSync(join(path, 'objects', fan))) {
+        if (!name.endsWith('.file')) continue;
+        const file = join(path, 'objects', fan, name);
+        const st = lstatSync(file);
+        if (st.isSymbolicLink()) {
+          out[fan + name] = { link: readlinkSync(file), mode: st.mode };
+          continue;
+        }
+        const meta = nodeXattrs.get(file, 'user.ostreemeta');
+        out[fan + name] = { sha: createHash('sha256').update(readFileSync(file)).digest('hex'), mode: st.mode, mtime: st.mtimeMs, meta: meta && Buffer.from(meta).toString('hex') };
+      }
+    }
+    return out;
+  }
+
+  for (const mode of ['bare-user', 'bare-user-only'] as const) {
+    it(`into ${mode}: the write thread creates the same object files as the synchronous path`, async () => {
+      const dir = await tempDir();
+      const files: Record<string, unknown>[] = [];
+      for (const writeThread of [false, true]) {
+        const repo = await Repo.init(join(dir, `repo-${writeThread}`), { mode });
+        await addRemote(repo, 'origin', source.url, { noGpgVerify: true });
+        const r = await pullRemote(repo, 'origin', { refs: ['main'], writeThread });
+        expect(r.contentFetched).toBeGreaterThan(300);
+        expect(await isPartial(repo, head)).toBe(false);
+        expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n !== 'cache')).toEqual([]);
+        if (mode === 'bare-user') ostree(['fsck', `--repo=${repo.path}`]);
+        files.push(contentFiles(repo.path));
+      }
+      expect(Object.keys(files[0]!).length).toBeGreaterThan(300);
+      expect(files[1]).toEqual(files[0]);
+    });
+  }
+
+  it('a content file the write thread cannot create → the same typed error as the synchronous path; nothing half-written; a later pull completes', async () => {
+    const dir = await tempDir();
+    const errors: { code: string; errno?: string; message: string }[] = [];
+    for (const writeThread of [false, true]) {
+      const repo = await Repo.init(join(dir, `repo-${writeThread}`), { mode: 'bare-user' });
+      await addRemote(repo, 'origin', source.url, { noGpgVerify: true });
+      // Everything once, then the regular files' objects go again and the commit is marked partial: the next pull
+      // writes regular content files only (metadata and symlink objects are present), so its first write is the
+      // thread's when it runs.
+      await pullRemote(repo, 'origin', { refs: ['main'], writeThread: false });
+      for (const fan of readdirSync(join(repo.path, 'objects'))) {
+        for (const name of readdirSync(join(repo.path, 'objects', fan))) {
+          const file = join(repo.path, 'objects', fan, name);
+          if (!name.endsWith('.file') || (Buffer.from(nodeXattrs.get(file, 'user.ostreemeta')!).readUInt32BE(8) & 0o170000) === 0o120000) continue;
+          rmSync(file);
+        }
+      }
+      writeFileSync(join(repo.path, 'state', `${head}.commitpartial`), '');
+      execFileSync('chattr', ['+i', join(repo.path, 'tmp')]);
+      try {
+        const error = (await pullRemote(repo, 'origin', { refs: ['main'], writeThread }).catch((e: unknown) => e)) as { code: string; message: string; data: { errno?: string } };
+        errors.push({ code: error.code, errno: error.data?.errno, message: error.message.replace(/[0-9a-f]{64}/, 'OBJECT') });
+      } finally {
+        execFileSync('chattr', ['-i', join(repo.path, 'tmp')]);
+      }
+      expect(readdirSync(join(repo.path, 'tmp')).filter((n) => n !== 'cache')).toEqual([]);
+      expect(await isPartial(repo, head)).toBe(true);
+      const done = await pullRemote(repo, 'origin', { refs: ['main'], writeThread });
+      expect(done.contentFetched).toBeGreaterThan(250);
+      expect(await isPartial(repo, head)).toBe(false);
+      ostree(['fsck', `--repo=${repo.path}`]);
+    }
+    expect(errors[0]).toMatchObject({ code: 'Io', errno: 'EPERM', message: expect.stringMatching(/^storing (content )?object OBJECT: EPERM/) });
+    expect(errors[1]).toMatchObject({ code: 'Io', errno: 'EPERM', message: expect.stringMatching(/^storing content object OBJECT: EPERM/) });
+  });
 
   it('uses the remote branches= when no ref is named, and pulls the same objects only once', async () => {
     const dir = await tempDir();

@@ -29,6 +29,8 @@ export interface PullCommonOptions {
   flushEvery?: number;
   /** Flush at least this often (default 60 s). */
   flushIntervalMs?: number;
+  /** Content files of bare-user / bare-user-only pulls on a second thread: forced on / off (see PullEngineOptions). */
+  writeThread?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: PullProgress) => void;
 }
@@ -196,6 +198,7 @@ async function runEngine(
     concurrency: options.concurrency,
     flushEvery: options.flushEvery,
     flushIntervalMs: options.flushIntervalMs,
+    writeThread: options.writeThread,
     verifier,
     signal: options.signal,
     onProgress: options.onProgress,
