@@ -55,6 +55,8 @@ export type { ObjectSet, TraverseOptions } from './repo-traverse.js';
 export { fsckRepo, isPartial } from './repo-fsck.js';
 export type { FsckOptions, FsckResult, FsckProblem, FsckProblemKind } from './repo-fsck.js';
 export { pruneRepo } from './repo-prune.js';
+export { cleanupRepoTmp, tmpExpirySecs, DEFAULT_TMP_EXPIRY_SECS } from './repo-tmp-cleanup.js';
+export type { TmpCleanupResult } from './repo-tmp-cleanup.js';
 export type { PruneOptions, PruneResult } from './repo-prune.js';
 export { updateSummary, readSummary } from './repo-summary.js';
 export type { SummaryUpdateOptions } from './repo-summary.js';

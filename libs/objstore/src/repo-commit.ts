@@ -16,6 +16,7 @@ import { MutableTree } from './mutable-tree.js';
 import { importTar } from './repo-commit-tar.js';
 import { SMALL_FILE_LIMIT, storeArchiveContent, storeContentSync, storeFileFromPath, storeFileFromPathSync, type ContentMeta } from './repo-content.js';
 import { withRepoLock } from './repo-lock.js';
+import { cleanupRepoTmp } from './repo-tmp-cleanup.js';
 import { WriteTxn, readMetadataObject, writeCommitMeta, writeMetadataObject, writeMetadataObjectSync } from './repo-objects.js';
 import { serializeVarDict } from './format/metadata.js';
 import { readRef, resolveRev, writeRef } from './repo-refs.js';
@@ -308,6 +309,7 @@ export async function commitDirectory(repo: Repo, path: string | undefined, opti
 }
 
 async function commitLocked(repo: Repo, path: string | undefined, options: CommitOptions): Promise<CommitResult> {
+  await cleanupRepoTmp(repo);
   const trees: TreeSource[] = options.trees ?? (path === undefined ? [] : [{ dir: path }]);
   if (trees.length === 0) throw new InvalidArgumentError('nothing to commit: no directory or --tree given');
   const canonical = options.canonicalPermissions === true || repo.mode === 'bare-user-only';

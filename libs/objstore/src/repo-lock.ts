@@ -25,7 +25,8 @@ export interface RepoLock {
 
 let counter = 0;
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (this one included); EPERM means it exists under another user. */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -81,7 +82,7 @@ export async function lockRepo(repoPath: string, mode: LockMode, options: RepoLo
         return false;
       }
     }
-    if (alive(pid)) return true;
+    if (processAlive(pid)) return true;
     await rm(exclusivePath, { force: true });
     return false;
   };
@@ -115,7 +116,7 @@ export async function lockRepo(repoPath: string, mode: LockMode, options: RepoLo
         if (!name.startsWith('shared-')) continue;
         const p = join(dir, name);
         const pid = await holderPid(p);
-        if (pid !== undefined && !alive(pid)) await rm(p, { force: true });
+        if (pid !== undefined && !processAlive(pid)) await rm(p, { force: true });
         else busy = true;
       }
       if (!busy) break;

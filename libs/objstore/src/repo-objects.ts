@@ -7,6 +7,7 @@ import { sha256Hex } from './format/checksum.js';
 import { serializeTombstone } from './format/metadata.js';
 import { assertChecksum, isChecksum, looseObjectPath, type ObjectType } from './format/object-path.js';
 import type { Repo } from './repo.js';
+import type { OwnTmpTag } from './repo-tmp-cleanup.js';
 
 /** Metadata object types stored as plain GVariant bytes. */
 export type MetadataObjectType = 'commit' | 'dirtree' | 'dirmeta' | 'commitmeta' | 'tombstone-commit';
@@ -204,8 +205,11 @@ export function hasObjectSync(repo: Repo, type: ObjectType, checksum: string, tx
 
 let tmpCounter = 0;
 
-/** A unique temporary path in the repository's `tmp/` (same filesystem as objects). */
-export function repoTmpPath(repo: Repo, tag = 'obj'): string {
+/**
+ * A unique temporary path in the repository's `tmp/` (same filesystem as objects), `<tag>-<pid>-…`: the pid lets
+ * `cleanupRepoTmp` (repo-tmp-cleanup.ts) remove it as soon as this process is gone.
+ */
+export function repoTmpPath(repo: Repo, tag: OwnTmpTag = 'obj'): string {
   return join(repo.tmpDir, `${tag}-${process.pid}-${Date.now().toString(36)}-${(tmpCounter++).toString(36)}`);
 }
 

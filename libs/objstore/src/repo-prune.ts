@@ -3,6 +3,7 @@ import { ConflictError, InvalidArgumentError, throwIfAborted } from '@tsostree/e
 import type { ObjectType } from './format/object-path.js';
 import { loadCommit } from './repo-commit.js';
 import { withRepoLock } from './repo-lock.js';
+import { cleanupRepoTmp } from './repo-tmp-cleanup.js';
 import { deleteObject, listObjects, looseObjectFans, objectPath, parseLooseObjectName, readFanSync } from './repo-objects.js';
 import { listMirrorRefs, listRefs, resolveRev } from './repo-refs.js';
 import { objectKey, traverseCommit, type ObjectSet } from './repo-traverse.js';
@@ -46,6 +47,7 @@ export async function pruneRepo(repo: Repo, options: PruneOptions = {}): Promise
 }
 
 async function pruneLocked(repo: Repo, options: PruneOptions): Promise<PruneResult> {
+  await cleanupRepoTmp(repo);
   const depth = options.depth ?? -1;
   if (!Number.isInteger(depth) || depth < -1) throw new InvalidArgumentError(`invalid depth ${depth}`);
   const refs = new Map([...(await listRefs(repo)), ...[...(await listMirrorRefs(repo))].map(([k, v]) => [`mirror:${k}`, v] as const)]);

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { CorruptError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import type { DeltaPartMeta } from '../format/static-delta.js';
 import type { Repo } from '../repo.js';
+import { cleanupRepoTmp } from '../repo-tmp-cleanup.js';
 import { applyStaticDelta, type DeltaApplyOptions, type DeltaApplyResult, type DeltaSource } from './delta-apply.js';
 
 /** Largest superblock file we read (ostree's metadata limit). */
@@ -60,5 +61,7 @@ export async function deltaSourceFromPath(path: string): Promise<DeltaSource> {
 
 /** `ostree static-delta apply-offline PATH`: applies a delta from a directory or superblock file. */
 export async function applyStaticDeltaOffline(repo: Repo, path: string, options: DeltaApplyOptions = {}): Promise<DeltaApplyResult> {
-  return applyStaticDelta(repo, await deltaSourceFromPath(path), options);
+  const source = await deltaSourceFromPath(path);
+  await cleanupRepoTmp(repo);
+  return applyStaticDelta(repo, source, options);
 }

@@ -1,7 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { parseCommit } from '../format/commit.js';
 import { parseDirTree, type DirTree } from '../format/dirtree.js';
@@ -209,7 +208,6 @@ export class PullEngine {
    * commits' partial marks are gone; on failure the verified objects are still flushed.
    */
   async run(commits: readonly string[]): Promise<void> {
-    await removeStaleTempFiles(this.repo);
     for (const c of commits) this.group.spawn(() => this.scanCommit(c, this.depth, false));
     let failure: unknown;
     try {
@@ -500,31 +498,6 @@ export class PullEngine {
     });
     this.progress.contentFetched++;
     this.emit();
-  }
-}
-
-const OUR_TEMP = /^(?:pull|fetch)-(\d+)-/;
-
-/** Temp files a killed pull left in `tmp/` (its pid is gone); other tools' files are left alone. */
-async function removeStaleTempFiles(repo: Repo): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(repo.tmpDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = OUR_TEMP.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-      continue; // still running
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EPERM') continue;
-    }
-    await rm(join(repo.tmpDir, name), { force: true, recursive: true });
   }
 }
 

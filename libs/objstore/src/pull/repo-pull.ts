@@ -5,6 +5,7 @@ import { isChecksum } from '../format/object-path.js';
 import { parseSummary, SUMMARY_KEYS, type Summary } from '../format/summary.js';
 import { KeyFile } from '../keyfile.js';
 import { withRepoLock } from '../repo-lock.js';
+import { cleanupRepoTmp } from '../repo-tmp-cleanup.js';
 import { assertRefName, readRef, writeRef, listRefs, type RefSpec, formatRefspec } from '../repo-refs.js';
 import { getRemote, type Remote } from '../repo-remotes.js';
 import { Repo, parseRepoMode } from '../repo.js';
@@ -291,6 +292,7 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
       repo.path,
       'shared',
       async () => {
+        await cleanupRepoTmp(repo);
         const commits = [...new Set(resolved.map((r) => r.checksum))];
         // Static deltas first (src/delta/delta-pull.ts); the engine then fetches whatever is still missing.
         const deltasUsed: string[] = [];
@@ -386,6 +388,7 @@ export async function pullLocal(repo: Repo, sourcePath: string, options: PullLoc
     repo.path,
     'shared',
     async () => {
+      await cleanupRepoTmp(repo);
       const commits = [...new Set(resolved.map((r) => r.checksum))];
       const engine = await runEngine(repo, src, commits, options, undefined, () => 0);
       const refs = await moveRefs(
