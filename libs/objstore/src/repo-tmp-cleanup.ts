@@ -109,8 +109,8 @@ export async function cleanupRepoTmp(repo: Repo): Promise<TmpCleanupResult> {
       if ((await remove(name)) && lockSt && !locks.held(lockSt.ino)) await remove(lock);
       continue;
     }
-    const mtime = Math.floor(st.mtimeMs / 1000);
-    if (mtime > now || now - mtime <= expiry) continue;
+    // Whole seconds, strictly older than the expiry; an mtime in the future has a negative age.
+    if (now - Math.floor(st.mtimeMs / 1000) <= expiry) continue;
     if (name.startsWith(STAGING_PREFIX) && name.endsWith(LOCK_SUFFIX) && locks.held(st.ino)) continue;
     await remove(name);
   }
