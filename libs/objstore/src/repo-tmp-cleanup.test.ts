@@ -192,6 +192,39 @@ describe('cleanupRepoTmp: never outside tmp/', () => {
     expect(await readFile(join(outside, 'precious'), 'utf8')).toBe('keep me');
   });
 
+  it('leaves an entry alone when a mount point lies at or under it (a leaked bind mount of another tree)', async () => {
+    const dir = await tempDir();
+    const repo = await newRepo(dir);
+    const outside = join(dir, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'precious'), 'keep me');
+    const tmp = repo.tmpDir;
+    const deadDir = `pull-${deadPid()}-delta-Mnt`;
+    await mkdir(join(tmp, deadDir));
+    await mkdir(join(tmp, 'old-dir/inner'), { recursive: true });
+    await writeFile(join(tmp, 'old-dir/sibling'), 'x');
+    await age(join(tmp, 'old-dir'), 2 * DAY);
+    await mkdir(join(tmp, 'old-plain'));
+    await age(join(tmp, 'old-plain'), 2 * DAY);
+    // The mounts exist only in the child's private mount namespace, where the cleanup runs.
+    const child = spawnSync(
+      'unshare',
+      [
+        '-rm', 'sh', '-c', 'mount --bind "$1" "$2" && mount --bind "$1" "$3" && exec "$4" --conditions=@tsostree/source --import tsx "$5" "$6"', 'sh',
+        outside, join(tmp, deadDir), join(tmp, 'old-dir/inner'), process.execPath, join(import.meta.dirname, '../test/tmp-cleanup-child.ts'), repo.path,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ removed: ['old-plain'] });
+    // Untouched, not half removed: rm would stop at the busy mount point, after deleting what it reached first.
+    expect(listTmp(repo)).toEqual(['cache', 'old-dir', deadDir].sort());
+    expect(readdirSync(join(tmp, 'old-dir')).sort()).toEqual(['inner', 'sibling']);
+    expect(readdirSync(outside)).toEqual(['precious']);
+    // Without the mounts (gone with the child's namespace) both go.
+    expect((await cleanupRepoTmp(repo)).removed.sort()).toEqual(['old-dir', deadDir].sort());
+  });
+
   it('a missing tmp/, or a tmp/ that is not a directory, is nothing to do', async () => {
     const repo = await newRepo(await tempDir());
     await rm(repo.tmpDir, { recursive: true });

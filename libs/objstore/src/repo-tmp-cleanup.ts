@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processAlive } from './repo-lock.js';
@@ -22,7 +22,8 @@ import type { Repo } from './repo.js';
  *   mtimes in the future are kept. A directory goes as a whole tree. An expired lock file that is held is kept.
  *
  * Nothing outside `tmp/` is touched: entries are names read from `tmp/` itself, removal never follows a
- * symlink (`rm` unlinks the link), and a missing or unreadable `tmp/` is simply nothing to do. Removal is best
+ * symlink (`rm` unlinks the link), an entry with a mount point at or under it (a leaked bind mount, per
+ * `/proc/self/mountinfo`) is left alone, and a missing or unreadable `tmp/` is simply nothing to do. Removal is best
  * effort: an entry that cannot be removed (or that another cleanup removed first) is skipped, never an error —
  * the write that called this must not fail because of someone else's leftovers.
  *
@@ -78,9 +79,11 @@ export async function cleanupRepoTmp(repo: Repo): Promise<TmpCleanupResult> {
     return a;
   };
   const locks = lazyLockedInodes();
+  const mounts = lazyMountPoints(dir);
   const currentStaging = currentBootStagingPrefix();
 
   const remove = async (name: string): Promise<boolean> => {
+    if (mounts.under(name)) return false;
     try {
       await rm(join(dir, name), { recursive: true, force: true });
       removed.push(name);
@@ -123,6 +126,35 @@ function lstatOrUndefined(path: string): import('node:fs').Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a mount point lies at or under `tmp/<name>` (removing it recursively would delete another
+ * filesystem's files), from `/proc/self/mountinfo`, read once and only when first asked. Unreadable: no.
+ */
+function lazyMountPoints(tmpDir: string): { under(name: string): boolean } {
+  let points: string[] | undefined;
+  let base = tmpDir;
+  return {
+    under(name: string): boolean {
+      if (points === undefined) {
+        points = [];
+        try {
+          base = realpathSync(tmpDir);
+          for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+            // "66 46 254:0 /src /mount/point rw,relatime - ext4 /dev/vda rw": the fifth field, octal escapes.
+            const field = line.split(' ')[4];
+            const point = field?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+            if (point?.startsWith(`${base}/`)) points.push(point);
+          }
+        } catch {
+          // No mountinfo (not Linux, or /proc not mounted): nothing known to avoid.
+        }
+      }
+      const p = `${base}/${name}`;
+      return points.some((m) => m === p || m.startsWith(`${p}/`));
+    },
+  };
 }
 
 let bootId: string | null | undefined;
