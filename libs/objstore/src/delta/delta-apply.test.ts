@@ -314,7 +314,7 @@ describe('hostile deltas', () => {
   });
 });
 
-// ---- the write thread (delta-write-worker.ts) ----
+// ---- the write thread (content-writer.ts) ----
 
 /** Every loose object of `path`: relative path → bytes, mode, mtime and `user.ostreemeta`. */
 async function objectFiles(path: string): Promise<Map<string, { bytes: string; mode: number; mtime: number; meta: string | undefined }>> {

@@ -7,7 +7,7 @@
  * commit needs is present — a failed or hostile delta leaves the repository consistent.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -39,7 +39,7 @@ import { traverseDirTree } from '../repo-traverse.js';
 import type { Repo } from '../repo.js';
 import { nodeXattrs, type Xattr } from '../xattrs.js';
 import { bspatch } from './bsdiff.js';
-import { DeltaWriter } from './delta-write-worker.js';
+import { ContentWriter, makeStagingDir } from '../content-writer.js';
 import { xzDecompress } from './delta-xz.js';
 
 /** Where the bytes of a delta come from (a delta directory, a repository, an HTTP server). */
@@ -74,7 +74,7 @@ export interface DeltaApplyOptions {
   dirTrees?: Map<string, DirTree>;
   /**
    * Write the new content files on a second thread (bare-user and bare-user-only repositories with
-   * the default xattr port; see `delta-write-worker.ts`): true / false force it on / off. Default:
+   * the default xattr port; see `content-writer.ts`): true / false force it on / off. Default:
    * when the parts to apply create at least {@link WRITE_THREAD_MIN_FILES} content objects and the
    * machine has more than one core.
    */
@@ -220,7 +220,7 @@ class PartExecutor {
     private readonly txn: WriteTxn,
     private readonly maxObjectSize: number,
     private readonly dirTrees?: Map<string, DirTree>,
-    private readonly writer?: DeltaWriter,
+    private readonly writer?: ContentWriter,
     /** Where the write thread's temp files go (see {@link makeStagingDir}). */
     private readonly stagingDir?: string,
   ) {}
@@ -481,18 +481,6 @@ class PartExecutor {
   }
 }
 
-/**
- * A fresh directory under `tmp/` for the write thread's temp files, like ostree's per-transaction
- * `staging-*` directories: ext4 puts a new directory's files in a block group chosen for the
- * directory (Orlov), not next to the long-lived `tmp/`, whose group a busy repository fills with
- * recently deleted inodes that every create then scans past (measured: 0.2–0.4 ms per create in
- * `tmp/` after the bench's copy-and-delete rounds, a fifth of that in a new directory). Named like
- * the pull's temp files, so a later pull removes it when the process that made it is gone.
- */
-function makeStagingDir(repo: Repo): string {
-  return mkdtempSync(join(repo.tmpDir, `pull-${process.pid}-delta-`));
-}
-
 /** Whether to write content files on a second thread (see {@link DeltaApplyOptions.writeThread}). */
 function wantWriteThread(repo: Repo, sb: DeltaSuperblock, needed: readonly boolean[], option: boolean | undefined): boolean {
   if (option === false || !needed.some(Boolean)) return false;
@@ -596,10 +584,10 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
   };
   prefetchAfter(-1);
   // The write thread boots while the first part is fetched and decompressed.
-  const writer = wantWriteThread(repo, sb, needed, options.writeThread) ? DeltaWriter.start(repo.mode === 'bare-user') : undefined;
+  const writer = wantWriteThread(repo, sb, needed, options.writeThread) ? ContentWriter.start(repo.mode === 'bare-user') : undefined;
   let stagingDir: string | undefined;
   try {
-    stagingDir = writer ? makeStagingDir(repo) : undefined;
+    stagingDir = writer ? makeStagingDir(repo, 'delta') : undefined;
   } catch (error) {
     await writer?.close();
     throw fromSystemError(error, 'creating a staging directory');

@@ -230,21 +230,24 @@ export class Fetcher {
   async fetchBody(path: string, options: BodyFetchOptions): Promise<FetchedBody | undefined> {
     const maxSize = options.maxSize ?? Number.MAX_SAFE_INTEGER;
     const memoryLimit = options.memoryLimit ?? 0;
-    return this.withRetries(path, options, async (url) => {
-      const body = url.startsWith('file:') ? await this.readLocal(url, maxSize, memoryLimit, options.tmpPath) : await this.httpGet(url, maxSize, memoryLimit, options.tmpPath);
-      if (options.validate) {
-        try {
-          await options.validate(body);
-        } catch (error) {
-          if (body.file) await rm(body.file, { force: true });
-          if (isTsostreeError(error, ChecksumMismatchError.code) || isTsostreeError(error, CorruptError.code)) {
-            throw new RetryableError((error as Error).message, undefined, error);
+    const validate = options.validate;
+    return this.withRetries(
+      path,
+      options,
+      (url) => (url.startsWith('file:') ? this.readLocal(url, maxSize, memoryLimit, options.tmpPath) : this.httpGet(url, maxSize, memoryLimit, options.tmpPath)),
+      validate &&
+        (async (body) => {
+          try {
+            await validate(body);
+          } catch (error) {
+            if (body.file) await rm(body.file, { force: true });
+            if (isTsostreeError(error, ChecksumMismatchError.code) || isTsostreeError(error, CorruptError.code)) {
+              throw new RetryableError((error as Error).message, undefined, error);
+            }
+            throw error;
           }
-          throw error;
-        }
-      }
-      return body;
-    });
+        }),
+    );
   }
 
   /** Streams `path` into the file `dest`; returns its size (undefined on 404 with `allow404`). */
@@ -257,7 +260,17 @@ export class Fetcher {
     return body.size;
   }
 
-  private async withRetries<T>(path: string, options: { allow404?: boolean; what?: string }, attempt: (url: string) => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs `attempt` (holding one of the {@link FetcherOptions.concurrency} slots) and then `check` on
+   * its result (the slot already free for the next request: checking may take a while, e.g. on a
+   * write thread); a RetryableError from either is retried with backoff, on the next mirror.
+   */
+  private async withRetries<T>(
+    path: string,
+    options: { allow404?: boolean; what?: string },
+    attempt: (url: string) => Promise<T>,
+    check?: (result: T) => Promise<void>,
+  ): Promise<T | undefined> {
     const started = Date.now();
     const what = options.what ?? path;
     const mirrors = this.baseUrls.length;
@@ -273,6 +286,7 @@ export class Fetcher {
           throwIfAborted(this.signal);
           return attempt(url);
         });
+        if (check) await check(result);
         this.preferred = mirror;
         return result;
       } catch (error) {

@@ -1,15 +1,16 @@
 import { lstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidArgumentError, NotFoundError, fromSystemError, isTsostreeError, throwIfAborted } from '@tsostree/errors';
 import { parseCommit } from '../format/commit.js';
 import { parseDirTree, type DirTree } from '../format/dirtree.js';
 import type { ObjectType } from '../format/object-path.js';
-import { DeltaWriter } from '../delta/delta-write-worker.js';
+import { ContentWriter, makeStagingDir } from '../content-writer.js';
 import { isPartial } from '../repo-fsck.js';
 import { WriteTxn, hasObject, objectPath, readCommitMeta, readMetadataObject, readMetadataObjectSync, writeCommitMeta } from '../repo-objects.js';
 import { LoosePresence } from './loose-presence.js';
-import { storeMetadataSync } from './pull-store.js';
+import { storeMetadataSync, type PullStaging } from './pull-store.js';
 import type { Repo } from '../repo.js';
 import type { PullMetadataType, PullSource } from './pull-source.js';
 import type { PullVerifier } from './pull-verify.js';
@@ -56,9 +57,9 @@ export interface PullEngineOptions {
   /** Also flush when the open transaction is older than this (default 60 s). */
   flushIntervalMs?: number;
   /**
-   * bare-user / bare-user-only targets (default xattr port): content files are created on a second thread
-   * (delta-write-worker.ts) once the pull has fetched {@link WRITE_THREAD_MIN_FILES} of them, when there is a second
-   * core. true / false force it on (from the first object) / off.
+   * bare-user / bare-user-only targets (default xattr port): content objects are inflated, hashed and written on a
+   * second thread (content-writer.ts) once the pull has fetched {@link WRITE_THREAD_MIN_FILES} of them, when there is
+   * a second core. true / false force it on (from the first object) / off.
    */
   writeThread?: boolean;
   verifier?: PullVerifier;
@@ -170,9 +171,12 @@ export class PullEngine {
   private contentHead = 0;
   private contentWorkers = 0;
   private readonly maxContentWorkers: number;
-  /** The write thread (started by {@link contentWriter}), and whether it may still be started. */
-  private writer: DeltaWriter | undefined;
+  /** This run's staging directory (made by {@link run}) and write thread (started by {@link contentStaging}). */
+  private staging: (PullStaging & { dir: string }) | undefined;
+  /** Whether the write thread may still be started. */
   private writerWanted: boolean;
+  /** The second write thread, for big objects ({@link PullStaging.bulkWriter}). */
+  private bulkWriter: ContentWriter | undefined;
   readonly progress: PullProgress = { commits: 0, metadataFetched: 0, contentFetched: 0, requested: 0, bytesTransferred: 0 };
 
   constructor(
@@ -208,6 +212,14 @@ export class PullEngine {
    * commits' partial marks are gone; on failure the verified objects are still flushed.
    */
   async run(commits: readonly string[]): Promise<void> {
+    let dir: string;
+    try {
+      dir = makeStagingDir(this.repo, 'stage');
+    } catch (error) {
+      throw fromSystemError(error, 'creating a staging directory');
+    }
+    let n = 0;
+    this.staging = { dir, tmpPath: () => join(dir, (n++).toString(36)) };
     for (const c of commits) this.group.spawn(() => this.scanCommit(c, this.depth, false));
     let failure: unknown;
     try {
@@ -225,7 +237,10 @@ export class PullEngine {
     } catch (error) {
       failure ??= error;
     }
-    await this.writer?.close();
+    await Promise.all([this.staging.writer?.close(), this.bulkWriter?.close()]);
+    // Empty after the last commit (every staged file was renamed into objects/); what a failed pull verified but
+    // had not staged goes with it.
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     this.emit(true);
     if (failure !== undefined) {
       if (this.options.signal?.aborted) throwIfAborted(this.options.signal);
@@ -258,18 +273,8 @@ export class PullEngine {
     old.sealed = true;
     const idle = old.inflight === 0 ? Promise.resolve() : new Promise<void>((r) => (old.idle = r));
     this.flushing = this.flushing.then(async () => {
+      // Every file staged in it exists: the write thread's files are staged once it has created them.
       await idle;
-      if (this.writer) {
-        // Every file handed to the write thread exists before the syncfs and renames; if one failed, the staged
-        // files of this transaction are removed (after the thread is stopped) and the pull fails with its error.
-        try {
-          await this.writer.drain();
-        } catch (error) {
-          await this.writer.close();
-          await old.txn.abort();
-          throw error;
-        }
-      }
       await old.txn.commit();
     });
     // A failed flush fails the pull (the next flush() call rethrows it too).
@@ -312,7 +317,7 @@ export class PullEngine {
   private async metadata(type: PullMetadataType, checksum: string): Promise<Uint8Array> {
     if (hasObjectSync(this.repo, type, checksum)) return readMetadataObjectSync(this.repo, type, checksum);
     const bytes = await this.limiter.run(HIGH, () => this.source.metadata(type, checksum));
-    await this.stage(async (txn) => storeMetadataSync(this.repo, type, checksum, bytes, txn));
+    await this.stage(async (txn) => storeMetadataSync(this.repo, type, checksum, bytes, txn, this.staging));
     this.progress.metadataFetched++;
     this.emit();
     return bytes;
@@ -347,7 +352,7 @@ export class PullEngine {
       await this.options.verifier?.verifyCommit?.(checksum, bytes, detached);
       await this.markPartial(checksum);
       if (detached) await writeCommitMeta(this.repo, checksum, detached);
-      await this.stage(async (txn) => storeMetadataSync(this.repo, 'commit', checksum, bytes, txn));
+      await this.stage(async (txn) => storeMetadataSync(this.repo, 'commit', checksum, bytes, txn, this.staging));
       this.progress.metadataFetched++;
     }
     this.progress.commits++;
@@ -473,28 +478,36 @@ export class PullEngine {
     }
   }
 
-  /** The write thread for content files, once this pull has proved big enough (or `writeThread: true`). */
-  private contentWriter(): DeltaWriter | undefined {
-    if (!this.writerWanted || (this.options.writeThread !== true && this.progress.contentFetched < WRITE_THREAD_MIN_FILES)) return this.writer;
-    this.writerWanted = false;
-    // undefined when it cannot start: the files are then written synchronously.
-    // A smaller backlog than a delta's: the pull's fetches in flight hold bodies of their own (peak RSS).
-    this.writer = DeltaWriter.start(this.repo.mode === 'bare-user', 16 * 1024 * 1024);
-    return this.writer;
+  /**
+   * The staging area for a content object: with the write thread once this pull has proved big
+   * enough (or `writeThread: true`).
+   */
+  private contentStaging(): PullStaging {
+    const staging = this.staging!;
+    if (this.writerWanted && (this.options.writeThread === true || this.progress.contentFetched >= WRITE_THREAD_MIN_FILES)) {
+      this.writerWanted = false;
+      // A smaller backlog than a delta's: the pull's fetches in flight hold bodies of their own (peak RSS).
+      // undefined when it cannot start: objects are then verified and written on this thread.
+      staging.writer = ContentWriter.start(this.repo.mode === 'bare-user', 16 * 1024 * 1024);
+      if (staging.writer) {
+        staging.bulkWriter = () => (this.bulkWriter ??= ContentWriter.start(this.repo.mode === 'bare-user'));
+      }
+    }
+    return staging;
   }
 
   private async fetchContent(checksum: string): Promise<void> {
     await this.limiter.run(LOW, async () => {
       throwIfAborted(this.signal);
-      const fetched = await this.source.content(checksum);
-      const writer = this.contentWriter();
+      const staging = this.contentStaging();
+      const fetched = await this.source.content(checksum, staging);
       try {
-        await this.stage((txn) => fetched.store(txn, writer));
+        await this.stage((txn) => fetched.store(txn));
       } catch (error) {
         await fetched.discard();
         throw error;
       }
-      if (writer?.busy) await writer.backlog();
+      if (staging.writer?.busy) await staging.writer.backlog();
     });
     this.progress.contentFetched++;
     this.emit();

@@ -1,9 +1,8 @@
-import type { DeltaWriter } from '../delta/delta-write-worker.js';
 import { copyFile, lstat, readFile } from 'node:fs/promises';
 import { NotFoundError, fromSystemError } from '@tsostree/errors';
 import { looseObjectPath } from '../format/object-path.js';
 import { openContent } from '../repo-content.js';
-import { readCommitMeta, readMetadataObject, repoTmpPath, type WriteTxn } from '../repo-objects.js';
+import { readCommitMeta, readMetadataObject, type WriteTxn } from '../repo-objects.js';
 import type { Repo } from '../repo.js';
 import type { FetchedBody, Fetcher } from './fetcher.js';
 import {
@@ -13,6 +12,7 @@ import {
   verifyFilezBody,
   verifyLocalContent,
   verifyMetadataBytes,
+  type PullStaging,
   type VerifiedContent,
 } from './pull-store.js';
 
@@ -23,8 +23,7 @@ export type PullMetadataType = 'commit' | 'dirtree' | 'dirmeta';
 export interface FetchedContent {
   verified: VerifiedContent;
   /** Stores it (consumes temp files). */
-  /** Stores it; `writer` (bare-user / bare-user-only pulls): the write thread that creates the file. */
-  store(txn: WriteTxn, writer?: DeltaWriter): Promise<void>;
+  store(txn: WriteTxn): Promise<void>;
   /** Drops temp files when it will not be stored. */
   discard(): Promise<void>;
 }
@@ -40,8 +39,11 @@ export interface PullSource {
   metadata(type: PullMetadataType, checksum: string): Promise<Uint8Array>;
   /** Detached metadata, undefined when there is none. */
   commitMeta(checksum: string): Promise<Uint8Array | undefined>;
-  /** A verified content object; NotFoundError when the source lacks it. */
-  content(checksum: string): Promise<FetchedContent>;
+  /**
+   * A verified content object; NotFoundError when the source lacks it. Temp files go to `staging`,
+   * whose write thread (if any) may verify and write the object (see {@link verifyFilezBody}).
+   */
+  content(checksum: string, staging: PullStaging): Promise<FetchedContent>;
   close(): Promise<void>;
 }
 
@@ -84,21 +86,21 @@ export class HttpPullSource implements PullSource {
     });
   }
 
-  async content(checksum: string): Promise<FetchedContent> {
+  async content(checksum: string, staging: PullStaging): Promise<FetchedContent> {
     let verified: VerifiedContent | undefined;
     const body = await this.contentFetcher.fetchBody(looseObjectPath(checksum, 'file', true), {
       maxSize: MAX_CONTENT_FETCH,
       memoryLimit: CONTENT_MEMORY_LIMIT,
-      tmpPath: () => repoTmpPath(this.repo, 'fetch'),
+      tmpPath: () => staging.tmpPath(),
       what: `content object ${checksum}`,
       validate: async (b) => {
-        verified = await verifyFilezBody(this.repo, checksum, b);
+        verified = await verifyFilezBody(this.repo, checksum, b, staging);
       },
     });
     const v = verified!;
     return {
       verified: v,
-      store: (txn, writer) => storeVerifiedFilez(this.repo, body, v, txn, writer),
+      store: (txn) => storeVerifiedFilez(this.repo, body, v, txn, staging),
       discard: () => discardBody(body, v),
     };
   }
@@ -130,7 +132,7 @@ export class LocalPullSource implements PullSource {
     return readCommitMeta(this.source, checksum);
   }
 
-  async content(checksum: string): Promise<FetchedContent> {
+  async content(checksum: string, staging: PullStaging): Promise<FetchedContent> {
     if (this.source.isArchive) {
       const path = this.source.resolve(looseObjectPath(checksum, 'file', true));
       let body: FetchedBody;
@@ -140,7 +142,7 @@ export class LocalPullSource implements PullSource {
           const buf = await readFile(path);
           body = { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), size: buf.length };
         } else {
-          const file = repoTmpPath(this.repo, 'fetch');
+          const file = staging.tmpPath();
           await copyFile(path, file);
           body = { file, size: st.size };
         }
@@ -152,18 +154,18 @@ export class LocalPullSource implements PullSource {
       }
       let verified: VerifiedContent;
       try {
-        verified = await verifyFilezBody(this.repo, checksum, body);
+        verified = await verifyFilezBody(this.repo, checksum, body, staging);
       } catch (error) {
         await discardBody(body);
         throw error;
       }
-      return { verified, store: (txn, writer) => storeVerifiedFilez(this.repo, body, verified, txn, writer), discard: () => discardBody(body, verified) };
+      return { verified, store: (txn) => storeVerifiedFilez(this.repo, body, verified, txn, staging), discard: () => discardBody(body, verified) };
     }
     const opened = await openContent(this.source, checksum);
-    const verified = await verifyLocalContent(this.repo, checksum, opened);
+    const verified = await verifyLocalContent(this.repo, checksum, opened, staging);
     return {
       verified,
-      store: (txn) => storeVerifiedContent(this.repo, verified, txn),
+      store: (txn) => storeVerifiedContent(this.repo, verified, txn, staging),
       discard: () => discardBody({ bytes: new Uint8Array(0), size: 0 }, verified),
     };
   }

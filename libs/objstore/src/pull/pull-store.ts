@@ -1,10 +1,10 @@
-import type { DeltaWriter } from '../delta/delta-write-worker.js';
+import type { ContentWriter } from '../content-writer.js';
 import { closeSync, createReadStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { ChecksumMismatchError, CorruptError, fromSystemError, isTsostreeError } from '@tsostree/errors';
 import { sha256Hex } from '../format/checksum.js';
-import { createContentHasher, parseFilezHeader, type FileHeader, type FilezHeader } from '../format/file-header.js';
+import { createContentHasher, fileHeaderStreamPrefix, framedHeaderLength, parseFilezHeader, type FileHeader, type FilezHeader } from '../format/file-header.js';
 import { serializeFileMeta } from '../format/dirmeta.js';
 import { decodeFilez } from '../format/filez.js';
 import type { ObjectType } from '../format/object-path.js';
@@ -70,6 +70,29 @@ export interface VerifiedContent {
   content?: Uint8Array;
   /** A temp file holding the uncompressed bytes (large bodies, non-archive targets). */
   contentFile?: string;
+  /** `contentFile` is already the finished object file (mode, xattrs, mtime), made by the write thread: only staged. */
+  finished?: boolean;
+}
+
+/**
+ * Where a pull's temp files go (ostree's per-transaction staging directory) and, for bare-user /
+ * bare-user-only pulls, the write thread that verifies and writes content objects.
+ */
+export interface PullStaging {
+  /** A fresh temp file path. */
+  tmpPath(): string;
+  writer?: ContentWriter;
+  /**
+   * A second write thread (started on the first call) for bodies fetched into temp files, the big objects:
+   * inflating and writing tens of megabytes takes long enough that small objects queued behind one would
+   * stall the fetches.
+   */
+  bulkWriter?: () => ContentWriter | undefined;
+}
+
+/** Temp files directly in `tmp/`, no write thread. */
+function tmpStaging(repo: Repo): PullStaging {
+  return { tmpPath: () => repoTmpPath(repo, 'pull') };
 }
 
 function parseHeaderOrCorrupt(checksum: string, bytes: Uint8Array): { header: FilezHeader; payloadOffset: number } {
@@ -117,9 +140,10 @@ async function hashContentStream(
   size: number,
   content: AsyncIterable<Uint8Array>,
   keep: boolean,
+  staging: PullStaging,
 ): Promise<string | undefined> {
   const hash = createContentHasher(header);
-  const file = keep ? repoTmpPath(repo, 'pull') : undefined;
+  const file = keep ? staging.tmpPath() : undefined;
   const out = file ? new TempFileWriter(file, { mode: 0o600, highWaterMark: STREAM_CHUNK }) : undefined;
   let total = 0;
   try {
@@ -150,8 +174,15 @@ async function hashContentStream(
  * Streams a `.filez` file through decompression and hashing. When `keepContent` (non-archive
  * targets) the decompressed bytes are left in a temp file (`contentFile`).
  */
-export async function verifyFilezFile(repo: Repo, checksum: string, file: string, keepContent: boolean, syncLimit = SYNC_VERIFY_LIMIT): Promise<VerifiedContent> {
-  const whole = verifyFilezFileSync(repo, checksum, file, keepContent, syncLimit);
+export async function verifyFilezFile(
+  repo: Repo,
+  checksum: string,
+  file: string,
+  keepContent: boolean,
+  syncLimit = SYNC_VERIFY_LIMIT,
+  staging = tmpStaging(repo),
+): Promise<VerifiedContent> {
+  const whole = verifyFilezFileSync(checksum, file, keepContent, syncLimit, staging);
   if (whole) return whole;
   let decoded;
   try {
@@ -165,7 +196,7 @@ export async function verifyFilezFile(repo: Repo, checksum: string, file: string
     if (actual !== checksum) throw mismatch('file', checksum, actual, 'file');
     return { checksum, meta: metaOf(header), size: 0, content: new Uint8Array(0) };
   }
-  const contentFile = await hashContentStream(repo, checksum, header, header.size, content, keepContent);
+  const contentFile = await hashContentStream(repo, checksum, header, header.size, content, keepContent, staging);
   return { checksum, meta: metaOf(header), size: header.size, contentFile };
 }
 
@@ -174,7 +205,7 @@ export async function verifyFilezFile(repo: Repo, checksum: string, file: string
  * {@link verifyFilezFile} in one synchronous pass for objects within `limit` bytes (file and
  * declared content); undefined (nothing done) for bigger ones, which stream.
  */
-function verifyFilezFileSync(repo: Repo, checksum: string, file: string, keepContent: boolean, limit: number): VerifiedContent | undefined {
+function verifyFilezFileSync(checksum: string, file: string, keepContent: boolean, limit: number, staging: PullStaging): VerifiedContent | undefined {
   let bytes: Uint8Array;
   let fd: number;
   try {
@@ -201,7 +232,7 @@ function verifyFilezFileSync(repo: Repo, checksum: string, file: string, keepCon
   if (parseHeaderOrCorrupt(checksum, bytes).header.size > limit) return undefined;
   const verified = verifyFilezBytes(checksum, bytes);
   if (!keepContent || isLinkMode(verified.meta.mode)) return keepContent ? verified : { checksum, meta: verified.meta, size: verified.size };
-  const contentFile = repoTmpPath(repo, 'pull');
+  const contentFile = staging.tmpPath();
   const content = verified.content!;
   fd = -1;
   try {
@@ -217,19 +248,90 @@ function verifyFilezFileSync(repo: Repo, checksum: string, file: string, keepCon
   return { checksum, meta: verified.meta, size: verified.size, contentFile };
 }
 
-/** Verifies a fetched `.filez` body (memory or file); see {@link verifyFilezBytes}. */
-export async function verifyFilezBody(repo: Repo, checksum: string, body: FetchedBody): Promise<VerifiedContent> {
+/**
+ * Verifies a fetched `.filez` body (memory or file); see {@link verifyFilezBytes}. With a write
+ * thread (bare-user / bare-user-only targets) a regular file's payload is inflated, hashed and, when
+ * it matches, written as the finished object file on that thread; this one only parses the header.
+ */
+export async function verifyFilezBody(repo: Repo, checksum: string, body: FetchedBody, staging = tmpStaging(repo)): Promise<VerifiedContent> {
+  const writer = body.file === undefined ? staging.writer : (staging.bulkWriter?.() ?? staging.writer);
+  if (writer && !repo.isArchive) {
+    const head = body.bytes ?? readFilezHead(checksum, body.file);
+    const { header, payloadOffset } = parseHeaderOrCorrupt(checksum, head);
+    if (!isLinkMode(header.mode) && header.size <= SYNC_VERIFY_LIMIT && body.size <= SYNC_VERIFY_LIMIT) {
+      const meta = metaOf(header);
+      const tmp = staging.tmpPath();
+      const { prefix, userMeta } = headerBytes(header);
+      await writer.verifyFilez({
+        tmp,
+        checksum,
+        size: header.size,
+        headerPrefix: prefix,
+        payload: body.bytes?.subarray(payloadOffset),
+        file: body.file === undefined ? undefined : { path: body.file, payloadOffset },
+        mode: meta.mode & 0o777,
+        meta: repo.mode === 'bare-user' ? userMeta : undefined,
+      });
+      return { checksum, meta, size: header.size, contentFile: tmp, finished: true };
+    }
+  }
   if (body.bytes) return verifyFilezBytes(checksum, body.bytes);
-  return verifyFilezFile(repo, checksum, body.file, !repo.isArchive);
+  return verifyFilezFile(repo, checksum, body.file, !repo.isArchive, SYNC_VERIFY_LIMIT, staging);
+}
+
+/** {@link headerBytes} of xattr-less headers by owner and mode: a tree's files share a few. */
+const headerBytesCache = new Map<string, { prefix: Uint8Array; userMeta: Uint8Array }>();
+
+/** The framed file header a content checksum starts with, and the object's bare-user `user.ostreemeta`. */
+function headerBytes(h: FileHeader): { prefix: Uint8Array; userMeta: Uint8Array } {
+  const key = h.xattrs.length === 0 ? `${h.uid}:${h.gid}:${h.mode}` : undefined;
+  let bytes = key === undefined ? undefined : headerBytesCache.get(key);
+  if (!bytes) {
+    bytes = { prefix: fileHeaderStreamPrefix(h), userMeta: serializeFileMeta({ uid: h.uid, gid: h.gid, mode: h.mode, xattrs: h.xattrs }) };
+    if (key !== undefined && headerBytesCache.size < 4096) headerBytesCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** The framed header at the start of a fetched `.filez` file (CorruptError when it is not there). */
+function readFilezHead(checksum: string, file: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw fromSystemError(error, `reading ${file}`);
+  }
+  try {
+    const first = Buffer.alloc(8);
+    if (readSync(fd, first, 0, 8, 0) < 8) throw corrupt(checksum, 'invalid archive header: content header truncated');
+    let total: number;
+    try {
+      total = framedHeaderLength(first);
+    } catch (error) {
+      throw corrupt(checksum, `invalid archive header: ${(error as Error).message}`, error);
+    }
+    const head = Buffer.alloc(total);
+    const got = readSync(fd, head, 0, total, 0);
+    return head.subarray(0, got);
+  } catch (error) {
+    if (isTsostreeError(error)) throw error;
+    throw fromSystemError(error, `reading ${file}`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
  * Stores a verified content object fetched as `.filez` (`body`). Archive targets keep the
  * compressed bytes; the body's temp file (if any) is consumed.
  */
-export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified: VerifiedContent, txn: WriteTxn, writer?: DeltaWriter): Promise<void> {
+export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified: VerifiedContent, txn: WriteTxn, staging = tmpStaging(repo)): Promise<void> {
   const { checksum } = verified;
-  if (body.bytes && storeVerifiedSync(repo, verified, body.bytes, txn, writer)) return;
+  if (verified.finished) {
+    if (!txn.stage(verified.contentFile!, checksum, 'file')) await rm(verified.contentFile!, { force: true });
+    return;
+  }
+  if (body.bytes && storeVerifiedSync(repo, verified, body.bytes, txn, staging)) return;
   if (repo.isArchive) {
     if (body.bytes) {
       const tmp = await writeTempFile(repo, body.bytes, 0o644, txn);
@@ -240,13 +342,13 @@ export async function storeVerifiedFilez(repo: Repo, body: FetchedBody, verified
     return;
   }
   if (body.file) await rm(body.file, { force: true });
-  await storeVerifiedContent(repo, verified, txn);
+  await storeVerifiedContent(repo, verified, txn, staging);
 }
 
 /** Writes a verified metadata object to a temp file and stages it (synchronously: they are small). */
-export function storeMetadataSync(repo: Repo, type: ObjectType, checksum: string, bytes: Uint8Array, txn: WriteTxn): void {
+export function storeMetadataSync(repo: Repo, type: ObjectType, checksum: string, bytes: Uint8Array, txn: WriteTxn, staging = tmpStaging(repo)): void {
   if (txn.has(checksum, type)) return;
-  const tmp = repoTmpPath(repo, 'pull');
+  const tmp = staging.tmpPath();
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -267,20 +369,12 @@ export function storeMetadataSync(repo: Repo, type: ObjectType, checksum: string
  * without thread-pool round trips (the per-object cost dominates pulls of many small files).
  * Returns false when the object needs the general path (symlinks, file bodies).
  */
-export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFilez: Uint8Array | undefined, txn: WriteTxn, writer?: DeltaWriter): boolean {
+export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFilez: Uint8Array | undefined, txn: WriteTxn, staging = tmpStaging(repo)): boolean {
   const { checksum, meta } = verified;
   if (isLinkMode(meta.mode)) return false;
   const data = repo.isArchive ? rawFilez : verified.content;
   if (!data) return false;
-  const tmp = repoTmpPath(repo, 'pull');
-  if (writer && (repo.mode === 'bare-user' || repo.mode === 'bare-user-only')) {
-    // The same file as below, created by the write thread (delta-write-worker.ts): staged now, written before the
-    // transaction's commit (the engine drains the thread first).
-    if (!txn.stage(tmp, checksum, 'file')) return true;
-    const userMeta = repo.mode === 'bare-user' ? serializeFileMeta({ uid: meta.uid, gid: meta.gid, mode: meta.mode, xattrs: meta.xattrs }) : undefined;
-    writer.write(tmp, checksum, [data], meta.mode & 0o777, userMeta);
-    return true;
-  }
+  const tmp = staging.tmpPath();
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', repo.isArchive ? 0o644 : 0o600);
@@ -312,7 +406,7 @@ export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFile
 }
 
 /** Stores verified uncompressed content in a non-archive or archive repository. */
-export async function storeVerifiedContent(repo: Repo, verified: VerifiedContent, txn: WriteTxn): Promise<void> {
+export async function storeVerifiedContent(repo: Repo, verified: VerifiedContent, txn: WriteTxn, staging = tmpStaging(repo)): Promise<void> {
   const { checksum, meta } = verified;
   if (verified.contentFile) {
     if (repo.isArchive) {
@@ -326,7 +420,7 @@ export async function storeVerifiedContent(repo: Repo, verified: VerifiedContent
     }
     return;
   }
-  if (!repo.isArchive && storeVerifiedSync(repo, verified, undefined, txn)) return;
+  if (!repo.isArchive && storeVerifiedSync(repo, verified, undefined, txn, staging)) return;
   const content = verified.content ?? new Uint8Array(0);
   if (isLinkMode(meta.mode) || repo.isArchive) {
     await storeContent(repo, meta, content, txn);
@@ -340,7 +434,7 @@ export async function storeVerifiedContent(repo: Repo, verified: VerifiedContent
  * Reads and verifies a content object of another (local) repository of any mode: in memory when
  * small, through a temp file otherwise.
  */
-export async function verifyLocalContent(repo: Repo, checksum: string, opened: OpenedContent): Promise<VerifiedContent> {
+export async function verifyLocalContent(repo: Repo, checksum: string, opened: OpenedContent, staging = tmpStaging(repo)): Promise<VerifiedContent> {
   const header: FileHeader = { ...opened.meta, rdev: 0 };
   if (isLinkMode(opened.meta.mode)) {
     const actual = createContentHasher(header).digest('hex');
@@ -365,6 +459,6 @@ export async function verifyLocalContent(repo: Repo, checksum: string, opened: O
     if (sum !== checksum) throw mismatch('file', checksum, sum, 'file');
     return { checksum, meta: opened.meta, size: total, content };
   }
-  const contentFile = await hashContentStream(repo, checksum, header, opened.size, opened.stream(), true);
+  const contentFile = await hashContentStream(repo, checksum, header, opened.size, opened.stream(), true, staging);
   return { checksum, meta: opened.meta, size: opened.size, contentFile };
 }
