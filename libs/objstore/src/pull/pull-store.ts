@@ -200,19 +200,13 @@ export async function verifyFilezFile(
   return { checksum, meta: metaOf(header), size: header.size, contentFile };
 }
 
-
 /**
  * {@link verifyFilezFile} in one synchronous pass for objects within `limit` bytes (file and
  * declared content); undefined (nothing done) for bigger ones, which stream.
  */
 function verifyFilezFileSync(checksum: string, file: string, keepContent: boolean, limit: number, staging: PullStaging): VerifiedContent | undefined {
   let bytes: Uint8Array;
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw fromSystemError(error, `reading ${file}`);
-  }
+  let fd = openForReading(file);
   try {
     const size = fstatSync(fd).size;
     if (size > limit) return undefined;
@@ -293,14 +287,18 @@ function headerBytes(h: FileHeader): { prefix: Uint8Array; userMeta: Uint8Array 
   return bytes;
 }
 
-/** The framed header at the start of a fetched `.filez` file (CorruptError when it is not there). */
-function readFilezHead(checksum: string, file: string): Uint8Array {
-  let fd: number;
+/** An open descriptor of `file`, or the typed error ("reading FILE: …"). */
+function openForReading(file: string): number {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, 'r');
   } catch (error) {
     throw fromSystemError(error, `reading ${file}`);
   }
+}
+
+/** The framed header at the start of a fetched `.filez` file (CorruptError when it is not there). */
+function readFilezHead(checksum: string, file: string): Uint8Array {
+  const fd = openForReading(file);
   try {
     const first = Buffer.alloc(8);
     if (readSync(fd, first, 0, 8, 0) < 8) throw corrupt(checksum, 'invalid archive header: content header truncated');
