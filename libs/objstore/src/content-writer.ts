@@ -143,6 +143,10 @@ async function verifyFile(data, job) {
       if (stop) result = stop;
       else if (error && error.xattr) result = { io: ioError(error, job) };
       else if (error && error.syscall) result = { io: ioError(error, job), read: true };
+      else if (error && typeof error.code === 'string' && error.code.startsWith('Z_')) result = inflateError(error, job.size);
+      // Input left after the end of the DEFLATE stream: zlib ends its output early and the pipeline reports the
+      // unfinished input side as a premature close (or an abort), depending on timing.
+      else if (inflate.bytesWritten < payloadSize) result = { corrupt: 'trailing data after the DEFLATE stream' };
       else result = inflateError(error, job.size);
     }
   }

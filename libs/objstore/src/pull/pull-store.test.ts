@@ -132,6 +132,8 @@ describe('verifyFilezBody on the write thread', () => {
         ['shorter than declared', good, Buffer.concat([serializeFilezHeader(header(content.length + 1)), deflated])],
         ['truncated stream', good, Buffer.concat([serializeFilezHeader(h), deflated.subarray(0, deflated.length - 100)])],
         ['trailing data', good, Buffer.concat([serializeFilezHeader(h), deflated, Buffer.from('junk')])],
+        // Past the thread's 256 KiB read chunks: zlib ends its output while input is still coming.
+        ['much trailing data', good, Buffer.concat([serializeFilezHeader(h), deflated, Buffer.alloc(600_000, 1)])],
         ['not DEFLATE', good, Buffer.concat([serializeFilezHeader(h), Buffer.alloc(64, 0xff)])],
         ['truncated header', good, serializeFilezHeader(h).subarray(0, 12)],
       ];
