@@ -166,9 +166,19 @@ function metaString(meta: [string, Variant][], key: string): string | undefined 
   return v && v.type === 's' ? (v.value as string) : undefined;
 }
 
+/**
+ * The default work directory of a compose in the repository's `tmp/`. Named `compose-PID-…` like objstore's own temp
+ * files, so the next commit or pull there removes it at once if this process dies mid-compose (`cleanupRepoTmp`);
+ * a root kept for the caller (`keepRoot`) is named otherwise and only expires with age (`core.tmp-expiry-secs`).
+ */
+export function defaultComposeWorkdir(repoPath: string, keepRoot: boolean, pid = process.pid): string {
+  const id = randomBytes(6).toString('hex');
+  return join(repoPath, 'tmp', keepRoot ? `tsostree-compose-${id}` : `compose-${pid}-${id}`);
+}
+
 /** Composes a treefile into a commit on its `ref`. */
 export async function composeTree(treefilePath: string, options: ComposeTreeOptions): Promise<ComposeTreeResult> {
-  const workdir = options.workdir ?? join(options.repo, 'tmp', `tsostree-compose-${randomBytes(6).toString('hex')}`);
+  const workdir = options.workdir ?? defaultComposeWorkdir(options.repo, options.keepRoot ?? false);
   const root = join(workdir, 'rootfs');
   // SQLite (WebAssembly) compiles in the background while files are read; the database fills during scriptlets.
   const db = { ready: Rpmdb.create(join(root, TREE_RPMDB_PATH)), used: false };

@@ -88,8 +88,9 @@ describe('cleanupRepoTmp: our pid-named entries', () => {
     await writeFile(join(repo.tmpDir, `tar-${pid}-1-c`), 'x');
     await mkdir(join(repo.tmpDir, `pull-${pid}-delta-XyZ123/sub`), { recursive: true });
     await writeFile(join(repo.tmpDir, `pull-${pid}-delta-XyZ123/sub/0`), 'x');
+    await mkdir(join(repo.tmpDir, `compose-${pid}-0a1b/rootfs/usr`), { recursive: true });
     const r = await cleanupRepoTmp(repo);
-    expect(r.removed.sort()).toEqual([`fetch-${pid}-1-b`, `obj-${pid}-1-a`, `pull-${pid}-delta-XyZ123`, `tar-${pid}-1-c`]);
+    expect(r.removed.sort()).toEqual([`compose-${pid}-0a1b`, `fetch-${pid}-1-b`, `obj-${pid}-1-a`, `pull-${pid}-delta-XyZ123`, `tar-${pid}-1-c`]);
     expect(listTmp(repo)).toEqual(['cache']);
   });
 

@@ -34,8 +34,11 @@ import type { Repo } from './repo.js';
  * expiry off.
  */
 
-/** The tags our temp names start with: `<tag>-<pid>-…` in `tmp/` (commit objects, pulls, fetches, tar imports). */
-export const OWN_TMP_TAGS = ['obj', 'pull', 'fetch', 'tar'] as const;
+/**
+ * The tags our temp names start with: `<tag>-<pid>-…` in `tmp/` (commit objects, pulls, fetches, tar imports, and
+ * the work directories of composes, which hold a whole root filesystem).
+ */
+export const OWN_TMP_TAGS = ['obj', 'pull', 'fetch', 'tar', 'compose'] as const;
 export type OwnTmpTag = (typeof OWN_TMP_TAGS)[number];
 
 const OWN_NAME = new RegExp(`^(?:${OWN_TMP_TAGS.join('|')})-(\\d+)-`);
