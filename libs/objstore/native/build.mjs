@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds native/build/checkout-link.node (the hardlink checkout's per-file syscalls, see
-// checkout-link.c) with the system C compiler against the pinned `node-api-headers` package.
+// checkout-link.c) and native/build/syncfs.node (syncfs(2), see syncfs.c) with the system C compiler
+// against the pinned `node-api-headers` package.
 // Run by the `native` target, which `build` and `test` depend on (project.json).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
@@ -23,11 +24,14 @@ function includeDir() {
 const include = includeDir();
 const out = join(here, 'build');
 mkdirSync(out, { recursive: true });
-const target = join(out, 'checkout-link.node');
-const tmp = `${target}.${process.pid}.tmp`;
 const cc = process.env.CC ?? 'gcc';
-execFileSync(cc, ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden', '-I', include, '-o', tmp, join(here, 'checkout-link.c')], {
-  stdio: 'inherit',
-});
-// Renamed into place: a process that has the old file loaded keeps its copy.
-renameSync(tmp, target);
+// One addon per source file: checkout-link.node, syncfs.node.
+for (const name of ['checkout-link', 'syncfs']) {
+  const target = join(out, `${name}.node`);
+  const tmp = `${target}.${process.pid}.tmp`;
+  execFileSync(cc, ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fvisibility=hidden', '-I', include, '-o', tmp, join(here, `${name}.c`)], {
+    stdio: 'inherit',
+  });
+  // Renamed into place: a process that has the old file loaded keeps its copy.
+  renameSync(tmp, target);
+}

@@ -40,6 +40,7 @@ export {
   linkObject,
   deleteCommitObject,
   withMetadataCache,
+  syncFilesystem,
 } from './repo-objects.js';
 export type { MetadataObjectType, ObjectName, ReadObjectOptions } from './repo-objects.js';
 export { storeContent, storeFileFromPath, openContent, verifyContent, SMALL_FILE_LIMIT } from './repo-content.js';

@@ -1,12 +1,13 @@
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AbortedError, IoError, isTsostreeError } from '@tsostree/errors';
+import { AbortedError, IoError, NotFoundError, isTsostreeError } from '@tsostree/errors';
 import { serializeDirMeta } from './format/dirmeta.js';
 import { SMALL_FILE_LIMIT } from './repo-content.js';
 import { WriteTxn, hasObject, readMetadataObjectSync, syncFilesystem, writeMetadataObjectSync } from './repo-objects.js';
 import { readRef } from './repo-refs.js';
 import { Repo, REPO_MODES } from './repo.js';
+import { nativeSyncfs } from './syncfs-native.js';
 import { commitDirectory } from './repo-commit.js';
 import { Variant } from './format/gvariant/value.js';
 import { ostree, tempDir } from '../test/tmp.js';
@@ -167,7 +168,16 @@ describe('WriteTxn', () => {
 
   it('syncFilesystem runs syncfs on the repository filesystem and reports a missing path as an error', async () => {
     const dir = await tempDir();
+    // Through the addon (built by the `native` target, which the tests depend on)…
+    expect(nativeSyncfs()).toBeDefined();
     expect(await syncFilesystem(dir)).toBe(true);
-    await expect(syncFilesystem(join(dir, 'missing'))).rejects.toMatchObject({ code: IoError.code });
+    await expect(syncFilesystem(join(dir, 'missing'))).rejects.toMatchObject({
+      code: NotFoundError.code,
+      data: { errno: 'ENOENT', path: join(dir, 'missing') },
+      message: expect.stringMatching(/^syncfs: ENOENT/),
+    });
+    // … and through coreutils' `sync -f` without it.
+    expect(await syncFilesystem(dir, { native: false })).toBe(true);
+    await expect(syncFilesystem(join(dir, 'missing'), { native: false })).rejects.toMatchObject({ code: IoError.code });
   });
 });

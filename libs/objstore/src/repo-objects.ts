@@ -8,6 +8,7 @@ import { serializeTombstone } from './format/metadata.js';
 import { assertChecksum, isChecksum, looseObjectPath, type ObjectType } from './format/object-path.js';
 import type { Repo } from './repo.js';
 import type { OwnTmpTag } from './repo-tmp-cleanup.js';
+import { nativeSyncfs } from './syncfs-native.js';
 
 /** Metadata object types stored as plain GVariant bytes. */
 export type MetadataObjectType = 'commit' | 'dirtree' | 'dirmeta' | 'commitmeta' | 'tombstone-commit';
@@ -147,12 +148,22 @@ let syncfsUsable: boolean | undefined;
 /**
  * `syncfs()` on the filesystem holding `path`: writes back every dirty page and inode of that
  * filesystem and commits its journal, in one call (far cheaper than one fsync per object).
- * Node has no binding for it (an fsync of a directory fd only syncs that directory), so this runs
- * coreutils' `sync --file-system PATH`, which calls syncfs(2) and fails when it reports an error
- * (Linux ≥ 5.8 returns writeback errors from syncfs). Returns false, without syncing, when the
- * `sync` program is missing or too old to know `-f`; callers then fsync file by file.
+ * Node has no binding for it (an fsync of a directory fd only syncs that directory): this calls it
+ * through the package's addon (syncfs-native.ts) when it was built, else runs coreutils'
+ * `sync --file-system PATH`, which calls syncfs(2) — both fail when it reports an error (Linux ≥ 5.8
+ * returns writeback errors from syncfs). Returns false, without syncing, when neither is there (no
+ * addon, and `sync` missing or too old to know `-f`); callers then fsync file by file.
  */
-export async function syncFilesystem(path: string): Promise<boolean> {
+export async function syncFilesystem(path: string, options: { native?: boolean } = {}): Promise<boolean> {
+  const native = options.native === false ? undefined : nativeSyncfs();
+  if (native) {
+    try {
+      await native(path);
+    } catch (error) {
+      throw fromSystemError(error, 'syncfs');
+    }
+    return true;
+  }
   if (syncfsUsable === false) return false;
   const result = await new Promise<{ code: number | null; error?: NodeJS.ErrnoException; stderr: string }>((resolve) => {
     let stderr = '';

@@ -3,6 +3,7 @@ import { chmod, copyFile, link, lstat, open, rename, rm, stat, symlink, unlink }
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ConflictError, fromSystemError } from '@tsostree/errors';
+import { syncFilesystem as syncRepoFilesystem } from '@tsostree/objstore';
 
 const execFileAsync = promisify(execFile);
 
@@ -101,12 +102,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   }
 }
 
-/** syncfs() of the filesystem holding `path` (GNU `sync -f`); Node has no syncfs. */
+/**
+ * syncfs() of the filesystem holding `path` (objstore's: its addon, else GNU `sync -f`); where neither is
+ * available, a whole-system `sync`.
+ */
 export async function syncFilesystem(path: string): Promise<void> {
+  if (await syncRepoFilesystem(path)) return;
   try {
-    await execFileAsync('sync', ['-f', path]);
+    await execFileAsync('sync');
   } catch (error) {
-    throw fromSystemError(error, `syncfs ${path}`);
+    throw fromSystemError(error, `sync for ${path}`);
   }
 }
 
