@@ -89,11 +89,22 @@ export async function decodeFilez(source: AsyncIterable<Uint8Array>, options: { 
     if (more && more.length > 0) throw new CorruptError('.filez symlink object has trailing data', { data: { offset: payloadOffset } });
     return { header, content: (async function* () {})() };
   }
+  // Payload bytes handed to the inflater, and whether the source has no more: zlib stops at the end of the DEFLATE
+  // stream, so bytes after it are found by comparing these with what it consumed.
+  let fed = 0;
+  let sourceDone = false;
   const payload = async function* (): AsyncGenerator<Uint8Array> {
-    if (rest.length > 0) yield rest;
+    if (rest.length > 0) {
+      fed += rest.length;
+      yield rest;
+    }
     for (;;) {
       const r = await it.next();
-      if (r.done) return;
+      if (r.done) {
+        sourceDone = true;
+        return;
+      }
+      fed += r.value.length;
       yield r.value;
     }
   };
@@ -102,16 +113,20 @@ export async function decodeFilez(source: AsyncIterable<Uint8Array>, options: { 
     const pumping = pipeline(Readable.from(payload()), inflate);
     pumping.catch(() => undefined);
     let seen = 0;
+    const trailing = (): CorruptError => new CorruptError('.filez has trailing data after the DEFLATE stream', { data: { consumed: inflate.bytesWritten } });
     try {
       for await (const chunk of inflate as AsyncIterable<Buffer>) {
         seen += chunk.length;
         if (seen > header.size) throw new CorruptError(`.filez content is larger than its declared ${header.size} bytes`, { data: { size: header.size } });
         yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       }
+      if (!sourceDone || inflate.bytesWritten < fed) throw trailing();
       await pumping;
     } catch (e) {
       inflate.destroy();
       if (e instanceof CorruptError) throw e;
+      // zlib ended early with input left (reported by the pipeline as a premature close or an abort).
+      if (inflate.bytesWritten < fed) throw trailing();
       throw new CorruptError(`.filez payload is not a valid raw DEFLATE stream: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     if (seen !== header.size) throw new CorruptError(`.filez content has ${seen} bytes, header says ${header.size}`, { data: { size: header.size, actual: seen } });

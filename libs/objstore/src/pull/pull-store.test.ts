@@ -60,7 +60,7 @@ describe('verifyFilezFile (spilled bodies): one pass and streaming agree', () =>
       expect(v.size).toBe(0);
     });
 
-    it(`refuses wrong content, a bomb and a body shorter than declared, leaving no temp file (${how})`, async () => {
+    it(`refuses wrong content, a bomb, a body shorter than declared and trailing data, leaving no temp file (${how})`, async () => {
       const { repo, put, leftovers } = await setup();
       const content = randomBytes(100_000);
       const h = header(content.length);
@@ -71,6 +71,14 @@ describe('verifyFilezFile (spilled bodies): one pass and streaming agree', () =>
       await expect(verifyFilezFile(repo, good, put('bomb.filez', bomb), true, syncLimit)).rejects.toMatchObject({ code: 'Corrupt' });
       const short = Buffer.concat([serializeFilezHeader(header(content.length + 1)), deflateRawSync(content)]);
       await expect(verifyFilezFile(repo, good, put('short.filez', short), true, syncLimit)).rejects.toMatchObject({ code: 'Corrupt' });
+      // Bytes after the DEFLATE stream, in the last read chunk and past several of them.
+      for (const junk of [Buffer.from('junk'), Buffer.alloc(600_000, 1)]) {
+        const trailing = Buffer.concat([serializeFilezHeader(h), deflateRawSync(content), junk]);
+        await expect(verifyFilezFile(repo, good, put('trailing.filez', trailing), true, syncLimit)).rejects.toMatchObject({
+          code: 'Corrupt',
+          message: expect.stringMatching(/trailing data after the DEFLATE stream/),
+        });
+      }
       expect(leftovers()).toEqual([]);
     });
   }
