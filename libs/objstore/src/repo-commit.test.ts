@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AbortedError, IoError, NotFoundError, isTsostreeError } from '@tsostree/errors';
+import { AbortedError, InvalidArgumentError, IoError, NotFoundError, isTsostreeError } from '@tsostree/errors';
 import { serializeDirMeta } from './format/dirmeta.js';
 import { SMALL_FILE_LIMIT } from './repo-content.js';
 import { WriteTxn, hasObject, readMetadataObjectSync, syncFilesystem, writeMetadataObjectSync } from './repo-objects.js';
@@ -179,5 +179,9 @@ describe('WriteTxn', () => {
     // … and through coreutils' `sync -f` without it.
     expect(await syncFilesystem(dir, { native: false })).toBe(true);
     await expect(syncFilesystem(join(dir, 'missing'), { native: false })).rejects.toMatchObject({ code: IoError.code });
+    // A path no syscall can take: the same typed error on both paths, nothing run.
+    for (const native of [true, false]) {
+      await expect(syncFilesystem(`${dir}\0/x`, { native })).rejects.toMatchObject({ code: InvalidArgumentError.code });
+    }
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants as fsConstants, fdatasyncSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ChecksumMismatchError, CorruptError, IoError, NotFoundError, fromSystemError } from '@tsostree/errors';
+import { ChecksumMismatchError, CorruptError, InvalidArgumentError, IoError, NotFoundError, fromSystemError } from '@tsostree/errors';
 import { sha256Hex } from './format/checksum.js';
 import { serializeTombstone } from './format/metadata.js';
 import { assertChecksum, isChecksum, looseObjectPath, type ObjectType } from './format/object-path.js';
@@ -155,6 +155,7 @@ let syncfsUsable: boolean | undefined;
  * addon, and `sync` missing or too old to know `-f`); callers then fsync file by file.
  */
 export async function syncFilesystem(path: string, options: { native?: boolean } = {}): Promise<boolean> {
+  if (path.includes('\0')) throw new InvalidArgumentError(`invalid path ${JSON.stringify(path)}: it contains a NUL byte`, { data: { path } });
   const native = options.native === false ? undefined : nativeSyncfs();
   if (native) {
     try {
