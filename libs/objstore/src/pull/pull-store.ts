@@ -252,7 +252,8 @@ export async function verifyFilezBody(repo: Repo, checksum: string, body: Fetche
   if (writer && !repo.isArchive) {
     const head = body.bytes ?? readFilezHead(checksum, body.file);
     const { header, payloadOffset } = parseHeaderOrCorrupt(checksum, head);
-    if (!isLinkMode(header.mode) && header.size <= SYNC_VERIFY_LIMIT && body.size <= SYNC_VERIFY_LIMIT) {
+    // A fetched file streams through the thread in bounded memory whatever its size; an in-memory body is inflated whole.
+    if (!isLinkMode(header.mode) && (body.file !== undefined || header.size <= SYNC_VERIFY_LIMIT)) {
       const meta = metaOf(header);
       const tmp = staging.tmpPath();
       const { prefix, userMeta } = headerBytes(header);
