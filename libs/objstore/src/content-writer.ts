@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ChecksumMismatchError, CorruptError, fromSystemError, type TsostreeError } from '@tsostree/errors';
 import type { Repo } from './repo.js';
+import { WRITE_CHUNK } from './write-all.js';
 import { xattrError } from './xattrs.js';
 
 /**
@@ -39,11 +40,13 @@ const zlib = require('node:zlib');
 const { createHash } = require('node:crypto');
 const { pipeline } = require('node:stream/promises');
 const xattr = workerData.xattrModule ? require(workerData.xattrModule) : undefined;
+// Pieces of at most 1 MiB per write(2), as write-all.ts explains.
+const WRITE_CHUNK = ${WRITE_CHUNK};
 let failed = false;
 function createFile(tmp, data, off, end, mode, meta) {
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
-    while (off < end) off += fs.writeSync(fd, data, off, end - off);
+    while (off < end) off += fs.writeSync(fd, data, off, Math.min(WRITE_CHUNK, end - off));
     finishFile(fd, { tmp, mode, meta });
   } finally {
     fs.closeSync(fd);
@@ -155,12 +158,79 @@ async function verifyFile(data, job) {
   fs.rmSync(job.file, { force: true });
   return result;
 }
+// An object made of ranges of existing object files and of bytes in the batch (a static delta's rollsum
+// object): each range read in pieces into one reused buffer, hashed with the header the main thread framed and
+// written; the file is kept only when it is the named object.
+let pieceBuf;
+function writeRecipe(data, job) {
+  const hash = createHash('sha256').update(data.subarray(job.pre, job.pre + job.preLen));
+  const sources = new Map();
+  let fd = -1;
+  let result;
+  let total = 0;
+  try {
+    fd = fs.openSync(job.tmp, 'wx', 0o600);
+    for (const p of job.pieces) {
+      if (p.file === undefined) {
+        const b = data.subarray(p.off, p.off + p.len);
+        hash.update(b);
+        for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off, Math.min(WRITE_CHUNK, b.length - off));
+        total += b.length;
+        continue;
+      }
+      let src = sources.get(p.file);
+      if (src === undefined) {
+        try {
+          src = fs.openSync(p.file, 'r');
+        } catch (error) {
+          result = { io: ioError(error, job), read: true, file: p.file };
+          break;
+        }
+        sources.set(p.file, src);
+      }
+      pieceBuf ??= Buffer.allocUnsafeSlow(WRITE_CHUNK);
+      let pos = p.off;
+      let left = p.len;
+      while (left > 0) {
+        let n;
+        try {
+          n = fs.readSync(src, pieceBuf, 0, Math.min(WRITE_CHUNK, left), pos);
+        } catch (error) {
+          result = { io: ioError(error, job), read: true, file: p.file };
+          break;
+        }
+        if (n === 0) {
+          result = { short: p.file };
+          break;
+        }
+        hash.update(pieceBuf.subarray(0, n));
+        for (let off = 0; off < n; ) off += fs.writeSync(fd, pieceBuf, off, n - off);
+        pos += n;
+        left -= n;
+        total += n;
+      }
+      if (result) break;
+    }
+    if (!result) {
+      const actual = hash.digest('hex');
+      if (total !== job.size) result = { corrupt: 'content has ' + total + ' bytes, header says ' + job.size };
+      else if (actual !== job.checksum) result = { mismatch: actual };
+      else finishFile(fd, job);
+    }
+  } catch (error) {
+    result = { io: ioError(error, job) };
+  }
+  for (const s of sources.values()) fs.closeSync(s);
+  if (fd >= 0) fs.closeSync(fd);
+  if (result) fs.rmSync(job.tmp, { force: true });
+  return result;
+}
 async function run(m) {
   const data = new Uint8Array(m.buf);
   const results = [];
   for (const job of m.jobs) {
     if (job.id !== undefined) {
-      results.push(job.id, job.file ? await verifyFile(data, job) : verifyBytes(data, job));
+      results.push(job.id, job.pieces ? writeRecipe(data, job) : job.file ? await verifyFile(data, job) : verifyBytes(data, job));
       continue;
     }
     if (failed) continue;
@@ -208,6 +278,8 @@ interface VerifyJob extends WriteJob {
   /** A fetched `.filez` file holding the payload at `payloadOffset` (removed by the thread), instead of the batch bytes. */
   file?: string;
   payloadOffset?: number;
+  /** A recipe ({@link ContentWriter.writeRecipe}): ranges of files, or of the batch when `file` is absent. */
+  pieces?: { file?: string; off: number; len: number }[];
 }
 
 interface WorkerIoError {
@@ -221,7 +293,7 @@ interface WorkerIoError {
   checksum: string;
 }
 
-type VerifyResult = { io: WorkerIoError; read?: boolean } | { corrupt: string } | { mismatch: string } | undefined;
+type VerifyResult = { io: WorkerIoError; read?: boolean; file?: string } | { corrupt: string } | { mismatch: string } | { short: string } | undefined;
 
 /** An archive object's parts for {@link ContentWriter.verifyFilez}. */
 export interface FilezPayload {
@@ -236,6 +308,25 @@ export interface FilezPayload {
   payload?: Uint8Array;
   /** … the fetched `.filez` file and where its payload starts (the thread removes the file). */
   file?: { path: string; payloadOffset: number };
+  /** Permission bits of the object file. */
+  mode: number;
+  /** `user.ostreemeta` (bare-user). */
+  meta: Uint8Array | undefined;
+}
+
+/** A piece of a {@link ContentRecipe}: a range of an existing file, or bytes (copied when handed over). */
+export type RecipePiece = { file: string; offset: number; length: number } | { bytes: Uint8Array };
+
+/** A content object to build on the thread from pieces, for {@link ContentWriter.writeRecipe}. */
+export interface ContentRecipe {
+  /** The new object file to create. */
+  tmp: string;
+  checksum: string;
+  /** The content's size (the pieces' lengths add up to it). */
+  size: number;
+  /** The framed file header (`fileHeaderStreamPrefix`) the checksum starts with. */
+  headerPrefix: Uint8Array;
+  pieces: readonly RecipePiece[];
   /** Permission bits of the object file. */
   mode: number;
   /** `user.ostreemeta` (bare-user). */
@@ -325,7 +416,8 @@ export class ContentWriter {
     if (!v) return;
     this.verifying.delete(id);
     if (!r) v.resolve();
-    else if ('io' in r) v.reject(r.read ? fromSystemError(ioCause(r.io), `reading ${v.job.file}`) : toIoError(r.io));
+    else if ('io' in r) v.reject(r.read ? fromSystemError(ioCause(r.io), `reading ${r.file ?? v.job.file}`) : toIoError(r.io));
+    else if ('short' in r) v.reject(new CorruptError(`${r.short} ended before the range an object is made of`, { data: { checksum: v.job.checksum, path: r.short } }));
     else if ('corrupt' in r) v.reject(new CorruptError(`Corrupted file object ${v.job.checksum}: ${r.corrupt}`, { data: { checksum: v.job.checksum, type: 'file' } }));
     else {
       const { checksum } = v.job;
@@ -403,6 +495,44 @@ export class ContentWriter {
       preLen,
       file: p.file?.path,
       payloadOffset: p.file?.payloadOffset,
+    };
+    return new Promise<void>((resolve, reject) => {
+      this.verifying.set(job.id, { job, resolve, reject });
+      this.queue(job);
+    });
+  }
+
+  /**
+   * Builds a content object on the thread from ranges of existing files (read there in 1 MiB pieces
+   * through one reused buffer) and bytes, hashing it as it is written: no copy of the whole object in
+   * this thread's memory (a static delta's rollsum objects are made of ranges of their old versions).
+   * Resolves once `r.tmp` exists and is the object named `r.checksum`; rejects with a
+   * ChecksumMismatchError / CorruptError (no file is left) or the typed I/O error.
+   */
+  writeRecipe(r: ContentRecipe): Promise<void> {
+    if (this.closed) return Promise.reject(fromSystemError(new Error('stopped'), 'content write thread'));
+    const chunks: Uint8Array[] = [r.headerPrefix];
+    for (const p of r.pieces) if ('bytes' in p) chunks.push(p.bytes);
+    const pre = this.append(chunks);
+    let at = pre + r.headerPrefix.length;
+    const pieces = r.pieces.map((p) => {
+      if ('file' in p) return { file: p.file, off: p.offset, len: p.length };
+      const piece = { off: at, len: p.bytes.length };
+      at += p.bytes.length;
+      return piece;
+    });
+    const job: VerifyJob = {
+      id: this.nextVerify++,
+      tmp: r.tmp,
+      checksum: r.checksum,
+      off: 0,
+      len: 0,
+      mode: r.mode,
+      meta: r.meta,
+      size: r.size,
+      pre,
+      preLen: r.headerPrefix.length,
+      pieces,
     };
     return new Promise<void>((resolve, reject) => {
       this.verifying.set(job.id, { job, resolve, reject });

@@ -25,6 +25,7 @@ import { withRepoLock } from './repo-lock.js';
 import { objectPath, readMetadataObject, readMetadataObjectSync } from './repo-objects.js';
 import { resolveRev } from './repo-refs.js';
 import type { Repo } from './repo.js';
+import { writeAllAsync } from './write-all.js';
 
 const inflateRawAsync = promisify(inflateRaw);
 
@@ -134,7 +135,7 @@ async function writeContentCopy(ctx: Ctx, checksum: string, dest: string): Promi
       }
       if (content.length !== h.size) throw new CorruptError(`Corrupted file object ${checksum}: size mismatch`, { data: { checksum } });
       return writeRegular(ctx, meta, dest, async (fh) => {
-        await fh.write(content);
+        await writeAllAsync(fh, content);
       });
     }
   }
@@ -157,7 +158,7 @@ async function writeContentCopy(ctx: Ctx, checksum: string, dest: string): Promi
     let total = 0;
     for await (const chunk of obj.stream()) {
       total += (chunk as Buffer).length;
-      await fh.write(chunk as Buffer);
+      await writeAllAsync(fh, chunk as Buffer);
     }
     if (total !== obj.size) throw new CorruptError(`Corrupted file object ${checksum}: size mismatch`, { data: { checksum } });
   });

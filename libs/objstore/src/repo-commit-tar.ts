@@ -15,7 +15,8 @@ import { serializeDirMeta } from './format/dirmeta.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, filenameProblem } from './format/validate.js';
 import { MutableTree } from './mutable-tree.js';
 import { SMALL_FILE_LIMIT, storeContentSync, storeFileFromPath, type ContentMeta } from './repo-content.js';
-import { repoTmpPath, writeAllSync, writeMetadataObjectSync, type WriteTxn } from './repo-objects.js';
+import { repoTmpPath, writeMetadataObjectSync, type WriteTxn } from './repo-objects.js';
+import { writeAllSync } from './write-all.js';
 import type { Repo } from './repo.js';
 import type { Xattr } from './xattrs.js';
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { SMALL_FILE_LIMIT } from './repo-content.js';
 import { WriteTxn, hasObject, readMetadataObjectSync, syncFilesystem, writeMetadataObjectSync } from './repo-objects.js';
 import { readRef } from './repo-refs.js';
 import { Repo, REPO_MODES } from './repo.js';
-import { nativeSyncfs } from './syncfs-native.js';
+import { NATIVE_SYNCFS_PATH, nativeSyncfs } from './syncfs-native.js';
 import { commitDirectory } from './repo-commit.js';
 import { Variant } from './format/gvariant/value.js';
 import { ostree, tempDir } from '../test/tmp.js';
@@ -164,6 +165,27 @@ describe('WriteTxn', () => {
     expect(txn.size).toBe(0);
     expect(await hasObject(repo, 'dirmeta', csum)).toBe(true);
     expect(readMetadataObjectSync(repo, 'dirmeta', csum).length).toBeGreaterThan(0);
+  });
+
+  it('commit syncs the filesystem before the renames (object data) and again after them (the new directory entries)', async () => {
+    const dir = await tempDir();
+    const repo = await Repo.init(join(dir, 'r'), { mode: 'bare-user' });
+    const txn = new WriteTxn(repo);
+    const csum = writeMetadataObjectSync(repo, 'dirmeta', serializeDirMeta({ uid: 0, gid: 0, mode: 0o40755, xattrs: [] }), { txn });
+    // The addon module syncfs-native.ts loaded (Node caches an addon by its path): each call notes whether the object was in place.
+    const addon = createRequire(import.meta.url)(NATIVE_SYNCFS_PATH) as { syncfs(path: string): Promise<number> };
+    const original = addon.syncfs;
+    const seen: boolean[] = [];
+    addon.syncfs = async (path) => {
+      seen.push(await hasObject(repo, 'dirmeta', csum));
+      return original(path);
+    };
+    try {
+      await txn.commit();
+    } finally {
+      addon.syncfs = original;
+    }
+    expect(seen).toEqual([false, true]);
   });
 
   it('syncFilesystem runs syncfs on the repository filesystem and reports a missing path as an error', async () => {

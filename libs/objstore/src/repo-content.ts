@@ -32,10 +32,10 @@ import {
   publishObject,
   publishObjectSync,
   repoTmpPath,
-  writeAllSync,
   type WriteTxn,
 } from './repo-objects.js';
 import type { Repo } from './repo.js';
+import { writeAllAsync, writeAllSync } from './write-all.js';
 import type { Xattr } from './xattrs.js';
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -119,7 +119,7 @@ export async function finishBareObject(repo: Repo, tmp: string, meta: ContentMet
 }
 
 async function writeAll(fh: FileHandle, chunks: readonly Uint8Array[], sync: boolean): Promise<void> {
-  for (const c of chunks) if (c.length > 0) await fh.write(c);
+  for (const c of chunks) if (c.length > 0) await writeAllAsync(fh, c);
   if (sync) await fh.datasync();
 }
 

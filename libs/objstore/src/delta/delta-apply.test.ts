@@ -4,6 +4,7 @@
  * fixtures shipped in Debian's `ostree-tests`, and hostile deltas.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, lstat, mkdir, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ import { nodeXattrs } from '../xattrs.js';
 import { makeDeltaFixture, lsCommit, ostreeCmd, type DeltaFixture } from '../../test/delta-fixture.js';
 import { tempDir } from '../../test/tmp.js';
 import { applyStaticDeltaOffline, deltaSourceFromPath } from './delta-offline.js';
-import { applyStaticDelta, openDeltaPart, type DeltaSource } from './delta-apply.js';
+import { applyStaticDelta, openDeltaPart, RECIPE_MIN_SIZE, type DeltaSource } from './delta-apply.js';
 import { xzCompress } from './delta-xz.js';
 
 let work: string;
@@ -353,6 +354,47 @@ describe('the write thread', () => {
       expect(await readdir(join(threaded, 'tmp'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(obj|pull)-/)]));
     }, 60_000);
   }
+
+  // Objects from RECIPE_MIN_SIZE up made of write operations are built on the thread from their ranges; what it
+  // refuses is refused like the synchronous path refuses it.
+  const bigObjectOps = (size: number, pieces: { offset: number; length: number }[], readSource = false): DeltaOp[] => [
+    { op: 'open', object: 0, mode: 0, xattrs: 0, size },
+    ...(readSource ? [{ op: 'set-read-source', object: 0, offset: 0 } as DeltaOp] : []),
+    ...pieces.map((p) => ({ op: 'write', object: 0, ...p }) as DeltaOp),
+    { op: 'close', object: 0 },
+  ];
+  const bothPaths = async (withFrom: boolean, dir: string): Promise<{ code: string; message: string }[]> => {
+    const errors: { code: string; message: string }[] = [];
+    for (const writeThread of [false, true]) {
+      const path = await target('bare-user', withFrom);
+      const e = (await applyStaticDeltaOffline(await Repo.open(path), dir, { writeThread }).catch((error: unknown) => error)) as { code: string; message: string };
+      errors.push({ code: e.code, message: e.message });
+      await expectConsistent(path);
+      expect(await readdir(join(path, 'tmp'))).toEqual(expect.not.arrayContaining([expect.stringMatching(/^pull-/)]));
+    }
+    return errors;
+  };
+
+  it(`a ${RECIPE_MIN_SIZE}+ byte object built on the thread that is not the named one → the synchronous path's ChecksumMismatch; consistent`, async () => {
+    const body = randomBytes(RECIPE_MIN_SIZE + 10);
+    const half = body.length >> 1;
+    const dir = await craftDelta(payloadWith(body, bigObjectOps(body.length, [{ offset: 0, length: half }, { offset: half, length: body.length - half }])), [{ type: 'file', checksum: 'd'.repeat(64) }]);
+    const [sync, threaded] = await bothPaths(false, dir);
+    expect(sync).toEqual({ code: 'ChecksumMismatch', message: `static delta part 0: object ${'d'.repeat(64)} has checksum ${contentChecksum({ uid: 0, gid: 0, mode: 0o100644, rdev: 0, symlinkTarget: '', xattrs: [] }, body)}` });
+    expect(threaded).toEqual(sync);
+  });
+
+  it('a write range outside its read source → Corrupt before anything is read, on both paths', async () => {
+    const line = ostreeCmd(fx.repo, 'ls', '-C', fx.from, '/data/roll.bin');
+    const source = /\b([0-9a-f]{64})\b/.exec(line)![1]!;
+    const dir = await craftDelta(
+      payloadWith(Buffer.from(source, 'hex'), bigObjectOps(RECIPE_MIN_SIZE + 10, [{ offset: 1_199_990, length: 100 }], true)),
+      [{ type: 'file', checksum: 'e'.repeat(64) }],
+    );
+    const [sync, threaded] = await bothPaths(true, dir);
+    expect(sync).toEqual({ code: 'Corrupt', message: `static delta part 0: write range 1199990/100 outside read source ${source}` });
+    expect(threaded).toEqual(sync);
+  });
 
   it('bare-user-only: regular files are written by the thread (mode, bytes, mtime 0)', async () => {
     const path = await target('bare-user-only', false);

@@ -39,7 +39,7 @@ import { traverseDirTree } from '../repo-traverse.js';
 import type { Repo } from '../repo.js';
 import { nodeXattrs, type Xattr } from '../xattrs.js';
 import { bspatch } from './bsdiff.js';
-import { ContentWriter, makeStagingDir } from '../content-writer.js';
+import { ContentWriter, makeStagingDir, type RecipePiece } from '../content-writer.js';
 import { xzDecompress } from './delta-xz.js';
 
 /** Where the bytes of a delta come from (a delta directory, a repository, an HTTP server). */
@@ -165,7 +165,16 @@ interface OpenObject {
   meta: ContentMeta;
   size: number;
   written: number;
+  /** Set when the write thread builds the object from these pieces ({@link RECIPE_MIN_SIZE}). */
+  recipe?: RecipePiece[];
 }
+
+/**
+ * With a write thread, new objects from this size up that are made of `write` operations (rollsum
+ * objects: ranges of their old versions and of the part) are built on the thread from those ranges
+ * (`ContentWriter.writeRecipe`): their bytes are never assembled, copied or hashed in this thread.
+ */
+export const RECIPE_MIN_SIZE = 1024 * 1024;
 
 /** A reusable buffer that grows (never shrinks) to what is asked of it; its contents are kept when it grows. */
 class GrowBuffer {
@@ -226,6 +235,30 @@ class PartExecutor {
   ) {}
 
   private stagedFiles = 0;
+  /** Read sources checked by `set-read-source` (bare modes): their object file and size. */
+  private readonly sourceInfos = new Map<string, { path: string; size: number }>();
+  /** The first failure of an object handed to the thread as a recipe (thrown by {@link PartExecutor.checkRecipes}). */
+  private recipeFailure: Error | undefined;
+
+  /** Throws the first failure of a recipe object; call after the write thread drained. */
+  checkRecipes(): void {
+    if (this.recipeFailure) throw this.recipeFailure;
+  }
+
+  /**
+   * A bare-mode read source, checked to be a regular file, without reading it: its bytes are read
+   * only when an operation needs them in memory (a recipe object's thread reads its ranges itself).
+   */
+  private sourceInfo(checksum: string): { path: string; size: number } {
+    let info = this.sourceInfos.get(checksum);
+    if (!info) {
+      const obj = openContentSync(this.repo, checksum);
+      if ((obj.meta.mode & S_IFMT) !== S_IFREG) throw new CorruptError(`delta read source ${checksum} is not a regular file`);
+      info = { path: obj.path, size: obj.size };
+      this.sourceInfos.set(checksum, info);
+    }
+    return info;
+  }
 
   private async source(checksum: string): Promise<Uint8Array> {
     const cached = this.sources.get(checksum);
@@ -277,12 +310,18 @@ class PartExecutor {
   /** The content checksum's header prefix for `meta` (cached for the shared frozen metas). */
   private hasherFor(meta: ContentMeta): Hash {
     if (!Object.isFrozen(meta)) return createContentHasher({ ...meta, rdev: 0 });
+    return createHash('sha256').update(this.headerPrefix(meta));
+  }
+
+  /** The framed header a content checksum starts with (cached for the shared frozen metas). */
+  private headerPrefix(meta: ContentMeta): Uint8Array {
+    if (!Object.isFrozen(meta)) return fileHeaderStreamPrefix({ ...meta, rdev: 0 });
     let prefix = this.prefixes.get(meta);
     if (!prefix) {
       prefix = fileHeaderStreamPrefix({ ...meta, rdev: 0 });
       this.prefixes.set(meta, prefix);
     }
-    return createHash('sha256').update(prefix);
+    return prefix;
   }
 
   /**
@@ -319,6 +358,45 @@ class PartExecutor {
       const userMeta = this.repo.mode === 'bare-user' ? this.userMeta(meta) : undefined;
       this.writer.write(tmp, object.checksum, data, isLink ? 0o644 : meta.mode & 0o777, userMeta);
     } else if (!storeVerifiedContentSync(this.repo, meta, isLink ? [] : chunks, object.checksum, this.txn)) return;
+    this.written++;
+    this.staged.add(`${object.checksum}.file`);
+  }
+
+  /**
+   * Stages a new regular file the write thread builds, hashes and checks from `pieces` (see
+   * {@link RECIPE_MIN_SIZE}); a failure is kept for {@link PartExecutor.checkRecipes}, with the error
+   * the in-memory path gives for it.
+   */
+  private handOverRecipe(object: DeltaObject, meta: ContentMeta, size: number, pieces: RecipePiece[], index: number): void {
+    if (this.repo.mode === 'bare-user-only' && (meta.xattrs.length > 0 || meta.uid !== 0 || meta.gid !== 0)) {
+      throw new UnsupportedError(`static delta part ${index}: object ${object.checksum} has an owner or xattrs, which a bare-user-only repository cannot store`, {
+        data: { part: index, checksum: object.checksum },
+      });
+    }
+    const tmp = this.stagingDir ? join(this.stagingDir, (this.stagedFiles++).toString(36)) : repoTmpPath(this.repo);
+    this.txn.stage(tmp, object.checksum, 'file');
+    this.writer!.writeRecipe({
+      tmp,
+      checksum: object.checksum,
+      size,
+      headerPrefix: this.headerPrefix(meta),
+      pieces,
+      mode: meta.mode & 0o777,
+      meta: this.repo.mode === 'bare-user' ? this.userMeta(meta) : undefined,
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        if (isTsostreeError(error, ChecksumMismatchError.code)) {
+          const actual = (error as ChecksumMismatchError).data?.actual as string;
+          error = new ChecksumMismatchError(`static delta part ${index}: object ${object.checksum} has checksum ${actual}`, {
+            expected: object.checksum,
+            actual,
+            data: { part: index, checksum: object.checksum },
+          });
+        } else if (isTsostreeError(error, CorruptError.code)) error = corruptPart(index, (error as Error).message, error);
+        this.recipeFailure ??= error as Error;
+      },
+    );
     this.written++;
     this.staged.add(`${object.checksum}.file`);
   }
@@ -365,6 +443,7 @@ class PartExecutor {
           // The batch so far goes to the write thread now; objects queued there hold memory: wait when too much is.
           this.writer.flush();
           if (this.writer.busy) await this.writer.backlog();
+          this.checkRecipes();
         }
         await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(signal);
@@ -413,11 +492,21 @@ class PartExecutor {
           if ((meta.mode & S_IFMT) !== S_IFREG) throw corruptPart(index, 'open on a non-regular file');
           if (op.size > this.maxObjectSize) throw corruptPart(index, `object size ${op.size} exceeds the limit of ${this.maxObjectSize} bytes`);
           open = { object, meta, size: op.size, written: 0 };
+          if (this.writer && op.size >= RECIPE_MIN_SIZE && !hasObjectSync(this.repo, 'file', object.checksum, this.txn)) open.recipe = [];
           break;
         }
         case 'write': {
           if (!open) throw corruptPart(index, 'write without an open object');
           if (open.written + op.length > open.size) throw corruptPart(index, `write past the declared size of ${open.object.checksum}`);
+          if (open.recipe) {
+            if (readSource !== undefined) {
+              const src = this.sourceInfo(readSource);
+              if (op.offset + op.length > src.size) throw corruptPart(index, `write range ${op.offset}/${op.length} outside read source ${readSource}`);
+              open.recipe.push({ file: src.path, offset: op.offset, length: op.length });
+            } else open.recipe.push({ bytes: raw.subarray(op.offset, op.offset + op.length) });
+            open.written += op.length;
+            break;
+          }
           let piece: Uint8Array;
           if (readSource !== undefined) {
             // The current read source is cached: no promise and no await per write (rollsum deltas copy in thousands of pieces).
@@ -434,7 +523,9 @@ class PartExecutor {
           const b = raw.subarray(op.offset, op.offset + 32);
           readSource = Buffer.from(b).toString('hex');
           try {
-            await this.source(readSource);
+            // Bare modes: checked now, read when an operation needs the bytes; archive: read now.
+            if (this.writer) this.sourceInfo(readSource);
+            else await this.source(readSource);
           } catch (error) {
             if (isTsostreeError(error, NotFoundError.code)) {
               throw new NotFoundError(`static delta part ${index}: read source ${readSource} is not in the repository`, { cause: error, data: { part: index, checksum: readSource } });
@@ -450,6 +541,7 @@ class PartExecutor {
           if (!open) throw corruptPart(index, 'bspatch without an open object');
           if (readSource === undefined) throw corruptPart(index, 'bspatch without a read source');
           if (open.written !== 0) throw corruptPart(index, 'bspatch after writes');
+          open.recipe = undefined;
           const src = await this.source(readSource);
           bspatch(src, raw.subarray(op.offset, op.offset + op.length), open.size, this.assembly.reserve(open.size));
           open.written = open.size;
@@ -458,7 +550,8 @@ class PartExecutor {
         case 'close': {
           if (!open) throw corruptPart(index, 'close without an open object');
           if (open.written !== open.size) throw corruptPart(index, `object ${open.object.checksum} closed after ${open.written} of ${open.size} bytes`);
-          this.finishContent(open.object, open.meta, this.assembly.reserve(0).subarray(0, open.size), index);
+          if (open.recipe) this.handOverRecipe(open.object, open.meta, open.size, open.recipe, index);
+          else this.finishContent(open.object, open.meta, this.assembly.reserve(0).subarray(0, open.size), index);
           open = undefined;
           readSource = undefined;
           next = op.object + 1;
@@ -629,6 +722,7 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
       // Every handed-over file written (or the first failure thrown) before the commit's syncfs and renames.
       try {
         await writer.drain();
+        exec.checkRecipes();
       } catch (error) {
         await writer.close();
         await txn.abort();

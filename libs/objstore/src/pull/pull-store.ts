@@ -1,5 +1,5 @@
 import type { ContentWriter } from '../content-writer.js';
-import { closeSync, createReadStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { ChecksumMismatchError, CorruptError, fromSystemError, isTsostreeError } from '@tsostree/errors';
@@ -14,6 +14,7 @@ import { publishObject, repoTmpPath, writeTempFile, type WriteTxn } from '../rep
 import type { Repo } from '../repo.js';
 import type { FetchedBody } from './fetcher.js';
 import { TempFileWriter } from './temp-file-writer.js';
+import { writeAllSync } from '../write-all.js';
 
 /**
  * Verification and storage of fetched objects: nothing reaches `objects/` before its bytes hash to
@@ -231,8 +232,7 @@ function verifyFilezFileSync(checksum: string, file: string, keepContent: boolea
   fd = -1;
   try {
     fd = openSync(contentFile, 'wx', 0o600);
-    let off = 0;
-    while (off < content.length) off += writeSync(fd, content, off, content.length - off);
+    writeAllSync(fd, content);
   } catch (error) {
     rmSync(contentFile, { force: true });
     throw fromSystemError(error, `writing ${contentFile}`);
@@ -351,8 +351,7 @@ export function storeMetadataSync(repo: Repo, type: ObjectType, checksum: string
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeAllSync(fd, bytes);
     closeSync(fd);
     fd = undefined;
   } catch (error) {
@@ -377,8 +376,7 @@ export function storeVerifiedSync(repo: Repo, verified: VerifiedContent, rawFile
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', repo.isArchive ? 0o644 : 0o600);
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    writeAllSync(fd, data);
     if (!repo.isArchive) {
       // The same metadata finishBareObject applies, through the open descriptor.
       if (repo.mode === 'bare') {
