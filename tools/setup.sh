@@ -30,6 +30,8 @@ DEBIAN_PACKAGES=(
   # libsolv → WebAssembly (tools/libsolv-wasm/build.sh): Debian's emscripten, apt-get source, cmake,
   # and gcc for the native libsolv the solver benchmark compares against.
   emscripten dpkg-dev cmake make gcc libc6-dev
+  # objstore: the xz addon (libs/objstore/native/xz.c) links the system liblzma (without it: lzma-native).
+  liblzma-dev
 )
 
 # Source packages (libsolv, zlib, expat for the WebAssembly build) need a deb-src line.
