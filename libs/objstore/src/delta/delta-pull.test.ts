@@ -4,7 +4,7 @@
  * when there is no delta. Real ostree fsck checks the results.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,35 @@ describe('pull via static deltas', () => {
     // The commit object itself was never stored (the delta writes it last); the objects the walk fetched were.
     expect(existsSync(join(repo.path, 'objects', fx.to.slice(0, 2), `${fx.to.slice(2)}.commit`))).toBe(false);
     expect(engine.progress.contentFetched).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('after a delta, the walk skips what the new commit shares with the complete commit the delta came from, and still fetches what a changed directory misses', async () => {
+    const server = await Repo.open(fx.repo);
+    const contentOf = (path: string): string => /\b([0-9a-f]{64})\b/.exec(ostreeCmd(fx.repo, 'ls', '-C', fx.to, path))![1]!;
+    // Left out of the repository: a changed file in /, one in /data, the new file of a new directory, and a file of /sub, which
+    // `from` and `to` share (a repository whose complete commit lost an object: the walk trusts `from`, as ostree does).
+    const changed = [contentOf('/a'), contentOf('/data/patch.bin'), contentOf('/newdir/inside')];
+    const shared = contentOf('/sub/deeper/x');
+    const objectFile = (repo: Repo, c: string): string => join(repo.path, 'objects', c.slice(0, 2), `${c.slice(2)}.file`);
+    for (const bases of [undefined, new Map([[fx.to, fx.from]])]) {
+      const repo = await client('bare-user');
+      await pullRemote(repo, 'origin', { refs: [fx.from], staticDeltas: false });
+      await pullRemote(repo, 'origin', { refs: [fx.to], staticDeltas: false });
+      for (const c of [...changed, shared]) await rm(objectFile(repo, c));
+      await writeFile(join(repo.path, 'state', `${fx.to}.commitpartial`), '');
+      const engine = new PullEngine(repo, new LocalPullSource(repo, server), bases ? { bases } : {});
+      await engine.run([fx.to]);
+      expect(existsSync(join(repo.path, 'state', `${fx.to}.commitpartial`))).toBe(false);
+      for (const c of changed) expect(existsSync(objectFile(repo, c))).toBe(true);
+      if (bases) {
+        expect(engine.progress.contentFetched).toBe(3);
+        expect(existsSync(objectFile(repo, shared))).toBe(false);
+      } else {
+        expect(engine.progress.contentFetched).toBe(4);
+        expect(ostreeCmd(repo.path, 'fsck')).toContain('completed successfully');
+        expect(lsCommit(repo.path, fx.to)).toBe(lsCommit(fx.repo, fx.to));
+      }
+    }
   }, 60_000);
 
   it('a corrupted delta part on the server → ChecksumMismatch, no ref moves, the next pull recovers', async () => {

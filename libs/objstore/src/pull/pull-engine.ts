@@ -73,6 +73,15 @@ export interface PullEngineOptions {
    */
   knownDirTrees?: ReadonlyMap<string, DirTree>;
   /**
+   * For a commit of this pull that a static delta brought in, the complete local commit the delta
+   * was made from (`from`). The walk of the new commit then skips what is identical to that commit
+   * at the same path — a subdirectory with the same dirtree and dirmeta, a file with the same name
+   * and checksum — since every object of a complete (not partial) commit is in the repository, the
+   * invariant ostree's pull relies on (it does not walk a delta's commit at all). Everything the delta
+   * had to bring is still checked, and fetched if missing. Ignored with subpaths.
+   */
+  bases?: ReadonlyMap<string, string>;
+  /**
    * What a static delta of this pull staged and is still committing (syncfs, renames) while the
    * walk runs: `objects` (`CHECKSUM.TYPE`, verified by the delta) count as present and are never
    * read from disk, `commits` give the new commits' bytes and detached metadata, and the engine
@@ -360,11 +369,32 @@ export class PullEngine {
     const commit = parseCommit(bytes);
     if ((!present || partial) && !this.options.commitMetadataOnly) {
       if (!this.subpaths) this.completed.add(checksum);
-      await this.scanDirTree(commit.rootTree, commit.rootMeta, '/');
+      await this.scanDirTree(commit.rootTree, commit.rootMeta, '/', this.baseRoot(checksum));
     }
     if (depth !== 0 && commit.parent) {
       const parent = commit.parent;
       this.group.spawn(() => this.scanCommit(parent, depth > 0 ? depth - 1 : -1, true));
+    }
+  }
+
+  /** The root dirtree of the complete commit `checksum` was made from (see {@link PullEngineOptions.bases}). */
+  private baseRoot(checksum: string): string | undefined {
+    const base = this.subpaths ? undefined : this.options.bases?.get(checksum);
+    if (!base) return undefined;
+    try {
+      return parseCommit(readMetadataObjectSync(this.repo, 'commit', base)).rootTree;
+    } catch {
+      return undefined; // not readable after all: the whole tree is walked
+    }
+  }
+
+  /** A dirtree of a base commit (present: the commit is complete), or undefined when it cannot be read. */
+  private baseDirTree(checksum: string | undefined): DirTree | undefined {
+    if (checksum === undefined) return undefined;
+    try {
+      return this.options.knownDirTrees?.get(checksum) ?? parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', checksum));
+    } catch {
+      return undefined; // the subtree is walked in full
     }
   }
 
@@ -390,26 +420,29 @@ export class PullEngine {
    * event loop now and then so fetches keep flowing; missing ones are fetched concurrently and
    * their subtrees walked the same way when they arrive.
    */
-  private async scanDirTree(tree: string, meta: string, path: string): Promise<void> {
-    const stack: [string, string, string][] = [[tree, meta, path]];
+  private async scanDirTree(tree: string, meta: string, path: string, base?: string): Promise<void> {
+    // [dirtree, dirmeta, path, the base commit's dirtree at that path]
+    const stack: [string, string, string, string | undefined][] = [[tree, meta, path, base]];
     let sinceYield = 0;
     throwIfAborted(this.signal);
     while (stack.length > 0) {
-      const [t, m, p] = stack.pop()!;
+      const [t, m, p, b] = stack.pop()!;
       this.ensureMetadata('dirmeta', m);
+      // Only the dirmeta differs from the base's: the tree below is the base's, all present.
+      if (b === t) continue;
       const key = this.subpaths ? `${t}.dirtree:${p}` : `${t}.dirtree`;
       if (this.seen.has(key)) continue;
       this.seen.add(key);
       const pending = this.isPending('dirtree', t);
       if (!pending && !this.presence.has('dirtree', t)) {
-        this.group.spawn(async () => this.expandDirTree(parseDirTree(await this.metadata('dirtree', t)), p));
+        this.group.spawn(async () => this.expandDirTree(parseDirTree(await this.metadata('dirtree', t)), p, undefined, this.baseDirTree(b)));
         continue;
       }
       let known = this.options.knownDirTrees?.get(t);
       // A staged dirtree the delta did not hand over (it always does): read once it is stored.
       if (!known && pending) await this.options.pending!.done;
       known ??= parseDirTree(readMetadataObjectSync(this.repo, 'dirtree', t));
-      this.expandDirTree(known, p, stack);
+      this.expandDirTree(known, p, stack, this.baseDirTree(b));
       if (++sinceYield >= 128) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -418,15 +451,25 @@ export class PullEngine {
     }
   }
 
-  /** Queues a dirtree's files and its subdirectories (onto `stack`, else as new walks). */
-  private expandDirTree(dt: DirTree, path: string, stack?: [string, string, string][]): void {
-    const base = path === '/' ? '' : path;
-    for (const f of dt.files) if (this.wantFile(`${base}/${f.name}`)) this.ensureContent(f.checksum);
+  /**
+   * Queues a dirtree's files and its subdirectories (onto `stack`, else as new walks), leaving out
+   * what `baseDt` (the base commit's dirtree at the same path) has identically.
+   */
+  private expandDirTree(dt: DirTree, path: string, stack?: [string, string, string, string | undefined][], baseDt?: DirTree): void {
+    const prefix = path === '/' ? '' : path;
+    const baseFiles = baseDt && new Map(baseDt.files.map((f) => [f.name, f.checksum]));
+    const baseDirs = baseDt && new Map(baseDt.dirs.map((d) => [d.name, d]));
+    for (const f of dt.files) {
+      if (baseFiles?.get(f.name) === f.checksum) continue;
+      if (this.wantFile(`${prefix}/${f.name}`)) this.ensureContent(f.checksum);
+    }
     for (const d of dt.dirs) {
-      const child = `${base}/${d.name}`;
+      const child = `${prefix}/${d.name}`;
       if (!this.wantDir(child)) continue;
-      if (stack) stack.push([d.treeChecksum, d.metaChecksum, child]);
-      else this.group.spawn(() => this.scanDirTree(d.treeChecksum, d.metaChecksum, child));
+      const b = baseDirs?.get(d.name);
+      if (b && b.treeChecksum === d.treeChecksum && b.metaChecksum === d.metaChecksum) continue;
+      if (stack) stack.push([d.treeChecksum, d.metaChecksum, child, b?.treeChecksum]);
+      else this.group.spawn(() => this.scanDirTree(d.treeChecksum, d.metaChecksum, child, b?.treeChecksum));
     }
   }
 

@@ -190,7 +190,7 @@ async function runEngine(
   verifier: PullVerifier | undefined,
   bytes: () => number,
   abort?: AbortController,
-  fromDeltas?: Pick<PullEngineOptions, 'knownDirTrees' | 'pending'>,
+  fromDeltas?: Pick<PullEngineOptions, 'knownDirTrees' | 'pending' | 'bases'>,
 ): Promise<PullEngine> {
   const engineOptions: PullEngineOptions = {
     depth: options.depth,
@@ -298,6 +298,8 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
         const deltasUsed: string[] = [];
         let deltaParts = 0;
         const knownDirTrees = new Map<string, DirTree>();
+        // The complete commit each delta was made from: the walk skips what the new commit shares with it.
+        const bases = new Map<string, string>();
         // The last delta's objects are committed while the engine walks (it takes them as present).
         const pending = { objects: new Set<string>(), commits: new Map<string, { bytes: Uint8Array; detached?: Uint8Array }>(), done: Promise.resolve() };
         const required = options.requireStaticDeltas === true;
@@ -319,11 +321,13 @@ export async function pullRemote(repo: Repo, remoteName: string, options: PullOp
                 for (const key of d.staged) pending.objects.add(key);
                 pending.commits.set(d.to, d.commit);
                 pending.done = d.committed;
+                if (d.from) bases.set(d.to, d.from);
               }
             }
           }
           engine = await runEngine(repo, src, commits, options, verifier, bytes, abort, {
             ...(knownDirTrees.size > 0 ? { knownDirTrees } : {}),
+            ...(bases.size > 0 ? { bases } : {}),
             ...(pending.commits.size > 0 ? { pending } : {}),
           });
         } finally {
