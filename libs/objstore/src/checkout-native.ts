@@ -5,9 +5,7 @@
  * objects (one call each instead of five cold `fs` calls). Without it (not built, or a
  * custom xattr port that C cannot call) the JavaScript link core does the same work.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon, nativeAddonPath } from './native-addon.js';
 
 /** The addon's functions; see checkout-link.c for the arguments and return values. */
 export interface NativeLinker {
@@ -41,27 +39,16 @@ export interface NativeLinker {
 }
 
 /** Where the `native` target writes the addon (the same relative place from src/ and dist/). */
-export const NATIVE_LINKER_PATH = fileURLToPath(new URL('../native/build/checkout-link.node', import.meta.url));
-
-let loaded: { linker?: NativeLinker; error?: unknown } | undefined;
+export const NATIVE_LINKER_PATH = nativeAddonPath('checkout-link');
 
 /** The addon, loaded once; undefined when it was not built or does not load (the JS core is used). */
 export function nativeLinker(): NativeLinker | undefined {
-  if (!loaded) {
-    loaded = {};
-    if (existsSync(NATIVE_LINKER_PATH)) {
-      try {
-        loaded.linker = createRequire(import.meta.url)(NATIVE_LINKER_PATH) as NativeLinker;
-      } catch (error) {
-        loaded.error = error;
-      }
-    }
-  }
-  return loaded.linker;
+  return loadNativeAddon<NativeLinker>(NATIVE_LINKER_PATH).addon;
 }
 
 /** Why the addon is not used (for tests and the benchmark): undefined when it is loaded. */
 export function nativeLinkerProblem(): string | undefined {
-  if (nativeLinker()) return undefined;
-  return loaded?.error ? `loading ${NATIVE_LINKER_PATH} failed: ${String(loaded.error)}` : `${NATIVE_LINKER_PATH} was not built`;
+  const { addon, error } = loadNativeAddon<NativeLinker>(NATIVE_LINKER_PATH);
+  if (addon) return undefined;
+  return error ? `loading ${NATIVE_LINKER_PATH} failed: ${String(error)}` : `${NATIVE_LINKER_PATH} was not built`;
 }

@@ -4,16 +4,13 @@
  * Without the addon, `syncFilesystem` (repo-objects.ts) spawns coreutils' `sync -f` instead, and
  * without that it fsyncs file by file.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon, nativeAddonPath } from './native-addon.js';
 
-/** Where the `native` target writes the addon (the same relative place from src/ and dist/). */
-export const NATIVE_SYNCFS_PATH = fileURLToPath(new URL('../native/build/syncfs.node', import.meta.url));
+/** Where the `native` target writes the addon. */
+export const NATIVE_SYNCFS_PATH = nativeAddonPath('syncfs');
 
 type SyncfsAddon = { syncfs(path: string): Promise<number> };
-let loaded: { addon?: SyncfsAddon } | undefined;
 
 const errnoNames = new Map(Object.entries(osConstants.errno).map(([name, n]) => [n, name]));
 
@@ -22,17 +19,7 @@ const errnoNames = new Map(Object.entries(osConstants.errno).map(([name, n]) => 
  * falls back). Rejects with an error shaped like Node's fs errors (`code`, `errno`, `syscall`, `path`).
  */
 export function nativeSyncfs(): ((path: string) => Promise<void>) | undefined {
-  if (!loaded) {
-    loaded = {};
-    if (existsSync(NATIVE_SYNCFS_PATH)) {
-      try {
-        loaded.addon = createRequire(import.meta.url)(NATIVE_SYNCFS_PATH) as SyncfsAddon;
-      } catch {
-        // Not loadable here: the fallback runs.
-      }
-    }
-  }
-  const addon = loaded.addon;
+  const { addon } = loadNativeAddon<SyncfsAddon>(NATIVE_SYNCFS_PATH);
   if (!addon) return undefined;
   return async (path) => {
     const errno = await addon.syncfs(path);

@@ -5,12 +5,10 @@
  * decoded bytes. It accepts exactly what lzma-native's decompressor accepts; `delta-xz.ts` turns its
  * errors into the same `CorruptError`s. Not built (no liblzma-dev) or not loadable: lzma-native decodes.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon, nativeAddonPath } from '../native-addon.js';
 
-/** Where the `native` target writes the addon (the same relative place from src/delta and dist/delta). */
-export const NATIVE_XZ_PATH = fileURLToPath(new URL('../../native/build/xz.node', import.meta.url));
+/** Where the `native` target writes the addon. */
+export const NATIVE_XZ_PATH = nativeAddonPath('xz');
 
 /**
  * Rejects with lzma-native's error shape (`message`, `name` such as "LZMA_DATA_ERROR", numeric `code`)
@@ -25,19 +23,7 @@ export interface XzAddon {
 /** The addon's rejection `code` for output beyond `maxOutput` (found as soon as one byte too many is decoded). */
 export const XZ_OUTPUT_LIMIT = 'ERR_XZ_OUTPUT_LIMIT';
 
-let loaded: { addon?: XzAddon } | undefined;
-
 /** The addon, or undefined when it is not built or does not load here (the caller falls back to lzma-native). */
 export function nativeXz(): XzAddon | undefined {
-  if (!loaded) {
-    loaded = {};
-    if (existsSync(NATIVE_XZ_PATH)) {
-      try {
-        loaded.addon = createRequire(import.meta.url)(NATIVE_XZ_PATH) as XzAddon;
-      } catch {
-        // Not loadable here (e.g. no liblzma.so.5): the fallback runs.
-      }
-    }
-  }
-  return loaded.addon;
+  return loadNativeAddon<XzAddon>(NATIVE_XZ_PATH).addon;
 }
