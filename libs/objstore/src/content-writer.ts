@@ -5,7 +5,7 @@
  * hashing them is much of the user time: with a free core this overlaps with the main thread's
  * HTTP, delta decoding and walking (ostree writes objects on worker threads too).
  *
- * Two kinds of work are handed over:
+ * Three kinds of work are handed over:
  * - {@link ContentWriter.write}: bytes the main thread already verified, for a temp file it already
  *   staged in a write transaction. Fire and forget: {@link ContentWriter.drain} waits for all of them
  *   and throws the first failure as the typed error the synchronous path throws; after a failure the
@@ -16,8 +16,12 @@
  *   main thread parsed; only when the checksum matches does it create the object file. The returned
  *   promise settles per object, with the same typed errors as `verifyFilezBytes` (a mismatch is
  *   retried by the fetcher like on the main thread); the caller stages the file afterwards.
+ * - {@link ContentWriter.writeRecipe}: an object made of ranges of existing object files and of bytes
+ *   (a static delta's rollsum object). The thread reads the ranges through one reused 1 MiB buffer,
+ *   hashes and writes them, and keeps the file only when it is the named object; a promise per object
+ *   as for `verifyFilez`.
  *
- * Objects are copied into a batch buffer that is transferred with one message per batch, and the
+ * Objects (or a recipe's bytes) are copied into a batch buffer that is transferred with one message per batch, and the
  * thread answers once per batch.
  */
 import { mkdtempSync } from 'node:fs';
