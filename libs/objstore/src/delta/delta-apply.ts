@@ -41,6 +41,8 @@ import { nodeXattrs, type Xattr } from '../xattrs.js';
 import { bspatch } from './bsdiff.js';
 import { ContentWriter, makeStagingDir, type RecipePiece } from '../content-writer.js';
 import { xzDecompress } from './delta-xz.js';
+import { nativeXz } from './xz-native.js';
+import { nativeSyncfs } from '../syncfs-native.js';
 
 /** Where the bytes of a delta come from (a delta directory, a repository, an HTTP server). */
 export interface DeltaSource {
@@ -676,6 +678,12 @@ export async function stageStaticDelta(repo: Repo, source: DeltaSource, options:
     if (j < sb.parts.length && !prefetched.has(j)) prefetched.set(j, fetchPart(j));
   };
   prefetchAfter(-1);
+  // The addons the apply will need (xz decoding, then the commit's syncfs) load while the first part is on its way,
+  // not on the critical path once it arrives; once the request is out.
+  setImmediate(() => {
+    nativeXz();
+    nativeSyncfs();
+  });
   // The write thread boots while the first part is fetched and decompressed.
   const writer = wantWriteThread(repo, sb, needed, options.writeThread) ? ContentWriter.start(repo.mode === 'bare-user') : undefined;
   let stagingDir: string | undefined;
