@@ -4,7 +4,7 @@
  * they are the named object.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../test/tmp.js';
@@ -85,6 +85,11 @@ describe('ContentWriter.writeRecipe', () => {
         message: `Corrupted file object ${contentChecksum(meta, srcBytes)}: content has ${srcBytes.length} bytes, header says ${srcBytes.length + 1}`,
       });
       expect(readdirSync(dir)).toEqual([]);
+      // A name that already exists: an I/O error, and the file that was there is left alone.
+      writeFileSync(join(dir, 'taken'), 'not ours');
+      expect(await settle(writer.writeRecipe(recipe(join(dir, 'taken'), [whole], srcBytes)))).toMatchObject({ code: 'Conflict' });
+      expect(readFileSync(join(dir, 'taken'), 'utf8')).toBe('not ours');
+      rmSync(join(dir, 'taken'));
       // Still working after the refusals; a stopped thread refuses.
       await writer.writeRecipe(recipe(join(dir, 'e'), [whole], srcBytes));
       expect(readdirSync(dir)).toEqual(['e']);

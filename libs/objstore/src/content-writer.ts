@@ -226,7 +226,8 @@ function writeRecipe(data, job) {
   }
   for (const s of sources.values()) fs.closeSync(s);
   if (fd >= 0) fs.closeSync(fd);
-  if (result) fs.rmSync(job.tmp, { force: true });
+  // Only a file this job created (a name that already existed is not ours to remove).
+  if (result && fd >= 0) fs.rmSync(job.tmp, { force: true });
   return result;
 }
 async function run(m) {
