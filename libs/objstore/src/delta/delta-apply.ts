@@ -202,6 +202,15 @@ function corruptPart(index: number, why: string, cause?: unknown): CorruptError 
   return new CorruptError(`static delta part ${index}: ${why}`, { cause, data: { part: index } });
 }
 
+/** A content object the part produced that is not the one it names. */
+function contentMismatch(index: number, checksum: string, actual: string): ChecksumMismatchError {
+  return new ChecksumMismatchError(`static delta part ${index}: object ${checksum} has checksum ${actual}`, {
+    expected: checksum,
+    actual,
+    data: { part: index, checksum },
+  });
+}
+
 /** Validates metadata bytes of a type we can parse (dirtree names are checked here). */
 function checkMetadata(type: string, bytes: Uint8Array): DirTree | undefined {
   if (type === 'dirtree') return parseDirTree(bytes);
@@ -336,18 +345,8 @@ class PartExecutor {
     const hasher = this.hasherFor(meta);
     for (const c of chunks) hasher.update(c);
     const actual = hasher.digest('hex');
-    if (actual !== object.checksum) {
-      throw new ChecksumMismatchError(`static delta part ${index}: object ${object.checksum} has checksum ${actual}`, {
-        expected: object.checksum,
-        actual,
-        data: { part: index, checksum: object.checksum },
-      });
-    }
-    if (this.repo.mode === 'bare-user-only' && (meta.xattrs.length > 0 || meta.uid !== 0 || meta.gid !== 0)) {
-      throw new UnsupportedError(`static delta part ${index}: object ${object.checksum} has an owner or xattrs, which a bare-user-only repository cannot store`, {
-        data: { part: index, checksum: object.checksum },
-      });
-    }
+    if (actual !== object.checksum) throw contentMismatch(index, object.checksum, actual);
+    this.assertStorable(object, meta, index);
     const isLink = (meta.mode & S_IFMT) === S_IFLNK;
     if (this.writer && (!isLink || this.repo.mode === 'bare-user')) {
       // What storeVerifiedContentSync does for these modes, with the file calls on the write thread:
@@ -364,17 +363,22 @@ class PartExecutor {
     this.staged.add(`${object.checksum}.file`);
   }
 
+  /** A bare-user-only repository stores neither owners nor xattrs: such an object is refused, as ostree does. */
+  private assertStorable(object: DeltaObject, meta: ContentMeta, index: number): void {
+    if (this.repo.mode === 'bare-user-only' && (meta.xattrs.length > 0 || meta.uid !== 0 || meta.gid !== 0)) {
+      throw new UnsupportedError(`static delta part ${index}: object ${object.checksum} has an owner or xattrs, which a bare-user-only repository cannot store`, {
+        data: { part: index, checksum: object.checksum },
+      });
+    }
+  }
+
   /**
    * Stages a new regular file the write thread builds, hashes and checks from `pieces` (see
    * {@link RECIPE_MIN_SIZE}); a failure is kept for {@link PartExecutor.checkRecipes}, with the error
    * the in-memory path gives for it.
    */
   private handOverRecipe(object: DeltaObject, meta: ContentMeta, size: number, pieces: RecipePiece[], index: number): void {
-    if (this.repo.mode === 'bare-user-only' && (meta.xattrs.length > 0 || meta.uid !== 0 || meta.gid !== 0)) {
-      throw new UnsupportedError(`static delta part ${index}: object ${object.checksum} has an owner or xattrs, which a bare-user-only repository cannot store`, {
-        data: { part: index, checksum: object.checksum },
-      });
-    }
+    this.assertStorable(object, meta, index);
     const tmp = this.stagingDir ? join(this.stagingDir, (this.stagedFiles++).toString(36)) : repoTmpPath(this.repo);
     this.txn.stage(tmp, object.checksum, 'file');
     this.writer!.writeRecipe({
@@ -388,14 +392,8 @@ class PartExecutor {
     }).then(
       () => undefined,
       (error: unknown) => {
-        if (isTsostreeError(error, ChecksumMismatchError.code)) {
-          const actual = (error as ChecksumMismatchError).data?.actual as string;
-          error = new ChecksumMismatchError(`static delta part ${index}: object ${object.checksum} has checksum ${actual}`, {
-            expected: object.checksum,
-            actual,
-            data: { part: index, checksum: object.checksum },
-          });
-        } else if (isTsostreeError(error, CorruptError.code)) error = corruptPart(index, (error as Error).message, error);
+        if (isTsostreeError(error, ChecksumMismatchError.code)) error = contentMismatch(index, object.checksum, (error as ChecksumMismatchError).data?.actual as string);
+        else if (isTsostreeError(error, CorruptError.code)) error = corruptPart(index, (error as Error).message, error);
         this.recipeFailure ??= error as Error;
       },
     );
